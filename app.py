@@ -1,0 +1,3 @@
+from bookingsite import create_app
+
+app = create_app()

@@ -1,0 +1,61 @@
+"""bookingsite: a server-rendered booking website for venues that rent out time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from bookingsite import config
+from bookingsite.clock import Clock, clock_from_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(settings: Mapping[str, Any] | None = None, *, clock: Clock | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(config.load(settings))
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            f"sqlite:///{Path(app.instance_path) / 'bookingsite.sqlite3'}"
+        )
+    app.extensions["bookingsite.clock"] = clock or clock_from_config(app.config["FROZEN_NOW"])
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from bookingsite import cli, web
+
+    cli.init_app(app)
+    web.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from bookingsite import i18n, integrity, models  # noqa: F401  (models register tables)
+    from bookingsite.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    integrity.attach_to_metadata(db.metadata)
+    with app.app_context():
+        integrity.configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from bookingsite.public import bp as public_bp
+
+    app.register_blueprint(public_bp)

@@ -1,0 +1,1 @@
+"""The booking service: every audience holds, confirms and cancels through here."""

@@ -1,0 +1,379 @@
+"""hold / confirm / cancel / move / expire_stale.
+
+Each operation reads `now` once, loads rows, asks the availability engine, writes, and
+commits in one transaction. The engine's verdict is checked inside the transaction, as
+late as possible; the database constraint decides races, and its refusal becomes
+SLOT_TAKEN. On SQLite every transaction starts with BEGIN IMMEDIATE (see integrity.py),
+so writers are serialised; on PostgreSQL the exclusion constraint settles concurrent
+inserts, and a deadlock between two racing inserts is the same conflict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from bookingsite import availability as engine
+from bookingsite import errors
+from bookingsite.booking.inputs import build_request, load_service
+from bookingsite.booking.reasons import reason_text
+from bookingsite.clock import utcnow
+from bookingsite.errors import DomainError
+from bookingsite.extensions import db
+from bookingsite.integrity import is_slot_conflict
+from bookingsite.models import (
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    Channel,
+    Occupancy,
+    Service,
+    ServiceVariant,
+)
+
+ALTERNATIVES_SHOWN = 3
+CONFLICT_REASONS = frozenset({engine.Reason.BOOKED, engine.Reason.BUFFER})
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class HoldRequest:
+    service_id: int
+    start: datetime
+    end: datetime | None = None  # None: the variant's duration (fixed services)
+    variant_id: int | None = None
+    resource_id: int | None = None
+    guests: int = 1
+    customer: Customer = Customer()
+    channel: Channel = Channel.WEB
+    partner_id: int | None = None
+    idempotency_key: str | None = None
+    locale: str = "en"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a valid hold will write: the booked ranges and who serves them."""
+
+    parts: tuple[engine.Interval, ...]
+    resource_ids: tuple[int, ...]
+    variant: ServiceVariant | None
+    guests: int
+
+
+def _invalid(field: str, message: str) -> DomainError:
+    return DomainError(errors.VALIDATION_ERROR, fields={field: message})
+
+
+def _choose_variant(service: Service, request: HoldRequest) -> ServiceVariant:
+    if request.variant_id is not None:
+        variant = next((v for v in service.variants if v.id == request.variant_id), None)
+        if variant is None:
+            raise _invalid("variantId", _("This option does not belong to the service."))
+        return variant
+    duration = request.end - request.start if request.end else None
+    candidates = [
+        v
+        for v in service.variants
+        if (duration is None or timedelta(minutes=v.duration_minutes) == duration)
+        and v.guests >= request.guests
+    ]
+    if not candidates:
+        raise _invalid("endTime", _("No option of this service has that duration."))
+    return min(candidates, key=lambda v: (v.guests, v.id))
+
+
+def _plan(service: Service, request: HoldRequest, req: engine.Request) -> _Plan:
+    """Check the duration against the service's policy, then every availability rule."""
+    start = request.start
+    if service.is_daily:
+        if request.end is None:
+            raise _invalid("endTime", _("Choose an end date."))
+        run = _daily_run(service, req, start, request.end)
+        return _Plan(run.parts, (run.resource_id,), None, request.guests)
+
+    variant = None
+    if service.is_fixed:
+        variant = _choose_variant(service, request)
+        guests = max(request.guests, 1)
+        if guests > variant.guests:
+            raise _invalid("guests", _("This option is for at most %(n)d guests.", n=variant.guests))
+        end = start + timedelta(minutes=variant.duration_minutes)
+        if request.end is not None and request.end != end:
+            raise _invalid("endTime", _("The end does not match the chosen option."))
+        req = _with_guests(req, variant.guests)
+    else:
+        if request.end is None:
+            raise _invalid("endTime", _("Choose an end time."))
+        end = request.end
+        minutes = (end - start) / timedelta(minutes=1)
+        if not service.min_minutes <= minutes <= service.max_minutes:
+            raise _invalid(
+                "endTime",
+                _(
+                    "Choose between %(min)d and %(max)d minutes.",
+                    min=service.min_minutes,
+                    max=service.max_minutes,
+                ),
+            )
+        if minutes % service.grid_alignment_minutes:
+            raise _invalid(
+                "endTime",
+                _("The length must be a multiple of %(n)d minutes.", n=service.grid_alignment_minutes),
+            )
+        guests = request.guests
+    reason = engine.why_not(req, start, end, resource_id=request.resource_id)
+    if reason is not None:
+        raise _unavailable(reason, req, start, end - start)
+    slot = engine.pick(req, start, end)
+    if slot is None:  # why_not and pick share their rules; this only guards a broken engine
+        raise DomainError(errors.SLOT_TAKEN)
+    ids = (slot.resource_id,) + ((slot.staff_id,) if slot.staff_id is not None else ())
+    return _Plan((engine.Interval(start, end),), ids, variant, guests)
+
+
+def _daily_run(
+    service: Service, req: engine.Request, start: datetime, end: datetime
+) -> engine.DayEnd:
+    starts = [
+        day
+        for day in engine.day_slots(req, _local_day(req, start), _local_day(req, start))
+        if day.interval.start == start
+    ]
+    if not starts:
+        reason = engine.why_not(req, start, end, resource_id=req.resource_id)
+        raise _unavailable(reason or engine.Reason.CLOSED, req, start, end - start)
+    runs = engine.end_days(req, starts[0].day, service.min_days, service.max_days)
+    for run in runs:
+        if run.parts[-1].end == end and run.parts[0].start == start:
+            return run
+    raise _invalid(
+        "endTime",
+        _(
+            "Choose an end date between %(min)d and %(max)d days after the start, with every day free.",
+            min=service.min_days,
+            max=service.max_days,
+        ),
+    )
+
+
+def _local_day(req: engine.Request, instant: datetime) -> date:
+    zone = req.places[0].hours.zone if req.places else "UTC"
+    return instant.astimezone(ZoneInfo(zone)).date()
+
+
+def _with_guests(req: engine.Request, guests: int) -> engine.Request:
+    return replace(req, guests=guests)
+
+
+def _unavailable(
+    reason: engine.Reason, req: engine.Request, start: datetime, duration: timedelta
+) -> DomainError:
+    if reason in CONFLICT_REASONS:
+        return DomainError(
+            errors.SLOT_TAKEN, extra={"alternatives": alternatives(req, start, duration)}
+        )
+    return DomainError(
+        errors.SLOT_UNAVAILABLE,
+        fields={"startTime": reason_text(reason)},
+        extra={"reason": reason.value},
+        reason=reason_text(reason),
+    )
+
+
+def alternatives(req: engine.Request, start: datetime, duration: timedelta) -> list[str]:
+    found = engine.find_slots(
+        req, engine.Interval(start, start + timedelta(days=1) + duration), duration
+    )
+    starts = sorted({s.start for s in found if s.start != start})
+    return [s.isoformat().replace("+00:00", "Z") for s in starts[:ALTERNATIVES_SHOWN]]
+
+
+def expire_stale(now: datetime) -> int:
+    """Mark lapsed holds expired and free their ranges. Called by every hold, inside its
+    transaction, so no background job is needed for correctness."""
+    lapsed = sa.select(Booking.id).where(
+        Booking.status == BookingStatus.HOLD, Booking.hold_expires_at <= now
+    )
+    db.session.execute(
+        sa.update(Occupancy)
+        .where(Occupancy.booking_id.in_(lapsed), Occupancy.active)
+        .values(active=False)
+        .execution_options(synchronize_session=False)
+    )
+    result = db.session.execute(
+        sa.update(Booking)
+        .where(Booking.status == BookingStatus.HOLD, Booking.hold_expires_at <= now)
+        .values(status=BookingStatus.EXPIRED)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def _commit_or_conflict() -> None:
+    try:
+        db.session.commit()
+    except sa.exc.DBAPIError as error:
+        db.session.rollback()
+        if is_slot_conflict(error):
+            raise DomainError(errors.SLOT_TAKEN) from error
+        raise
+
+
+def hold(request: HoldRequest) -> Booking:
+    """Place a hold. Returns the (first) booking; linked daily bookings share its group."""
+    now = utcnow()
+    try:
+        service = load_service(request.service_id)
+        if service is None or not service.active:
+            raise DomainError(errors.NOT_FOUND)
+        if request.start.tzinfo is None:
+            raise _invalid("startTime", _("Give the time with its UTC offset."))
+        expire_stale(now)
+        req = build_request(
+            service,
+            window_start=request.start,
+            window_end=request.end or request.start + timedelta(days=1),
+            now=now,
+            guests=request.guests,
+            resource_id=request.resource_id,
+        )
+        plan = _plan(service, request, req)
+        bookings = _write_hold(service, request, plan, now)
+        _commit_or_conflict()
+    except DomainError:
+        db.session.rollback()
+        raise
+    return bookings[0]
+
+
+def _write_hold(
+    service: Service, request: HoldRequest, plan: _Plan, now: datetime
+) -> list[Booking]:
+    before = timedelta(minutes=service.buffer_before_minutes)
+    after = timedelta(minutes=service.buffer_after_minutes)
+    group_id = Booking.new_group_id() if len(plan.parts) > 1 else None
+    bookings = []
+    for part in plan.parts:
+        booking = Booking(
+            venue_id=service.venue_id,
+            service_id=service.id,
+            variant_id=plan.variant.id if plan.variant else None,
+            status=BookingStatus.HOLD,
+            start_at=part.start,
+            end_at=part.end,
+            hold_expires_at=now + timedelta(minutes=service.venue.hold_ttl_minutes),
+            guests=plan.guests,
+            customer_name=request.customer.name,
+            customer_email=request.customer.email,
+            customer_phone=request.customer.phone,
+            notes=request.customer.notes,
+            locale=request.locale,
+            group_id=group_id,
+            idempotency_key=request.idempotency_key,
+            channel=request.channel,
+            partner_id=request.partner_id,
+            created_at=now,
+            occupancies=[
+                Occupancy(resource_id=rid, start_at=part.start - before, end_at=part.end + after)
+                for rid in plan.resource_ids
+            ],
+        )
+        db.session.add(booking)
+        bookings.append(booking)
+    db.session.flush()
+    return bookings
+
+
+def group_of(booking: Booking) -> list[Booking]:
+    if booking.group_id is None:
+        return [booking]
+    return list(
+        db.session.scalars(
+            sa.select(Booking).where(Booking.group_id == booking.group_id).order_by(Booking.start_at)
+        )
+    )
+
+
+def _locked(booking_id: int) -> Booking:
+    booking = db.session.scalar(
+        sa.select(Booking).where(Booking.id == booking_id).with_for_update()
+    )
+    if booking is None:
+        raise DomainError(errors.NOT_FOUND)
+    return booking
+
+
+def _deactivate(booking: Booking, status: BookingStatus) -> None:
+    booking.status = status
+    for occupancy in booking.occupancies:
+        occupancy.active = False
+
+
+def confirm(booking_id: int, customer: Customer | None = None) -> Booking:
+    """Turn a live hold into a booking. Confirming a confirmed booking changes nothing."""
+    now = utcnow()
+    booking = _locked(booking_id)
+    if booking.is_confirmed:
+        db.session.rollback()
+        return booking
+    members = group_of(booking)
+    if booking.is_hold and booking.hold_has_lapsed(now):
+        for member in members:
+            _deactivate(member, BookingStatus.EXPIRED)
+        db.session.commit()
+        raise DomainError(errors.HOLD_EXPIRED)
+    if booking.is_expired:
+        db.session.rollback()
+        raise DomainError(errors.HOLD_EXPIRED)
+    if not booking.is_hold:
+        db.session.rollback()
+        raise DomainError(
+            errors.INVALID_STATE, status=_(booking.status.value), action=_("confirmed")
+        )
+    for member in members:
+        member.status = BookingStatus.CONFIRMED
+        member.confirmed_at = now
+        member.hold_expires_at = None
+        if customer is not None:
+            member.customer_name = customer.name
+            member.customer_email = customer.email
+            member.customer_phone = customer.phone
+            member.notes = customer.notes
+    db.session.commit()
+    return booking
+
+
+def cancel(booking_id: int, *, manager_id: int | None = None, note: str = "") -> Booking:
+    """Cancel a hold or a booking (and its linked days). Cancelling twice is harmless."""
+    now = utcnow()
+    booking = _locked(booking_id)
+    if booking.is_cancelled or booking.is_expired:
+        db.session.rollback()
+        return booking
+    for member in group_of(booking):
+        _deactivate(member, BookingStatus.CANCELLED)
+        member.cancelled_at = now
+        db.session.add(
+            BookingEvent(
+                booking_id=member.id, at=now, action="cancel", manager_id=manager_id, note=note
+            )
+        )
+    db.session.commit()
+    return booking
+
+
+def record_event(booking: Booking, action: str, now: datetime, **fields: Any) -> None:
+    db.session.add(BookingEvent(booking_id=booking.id, at=now, action=action, **fields))

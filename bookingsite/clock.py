@@ -1,0 +1,52 @@
+"""The one clock. Nothing else in the project asks the system for the time."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from flask import current_app
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FrozenClock:
+    """A clock that only moves when told to (tests, and BOOKINGSITE_FROZEN_NOW)."""
+
+    def __init__(self, instant: datetime) -> None:
+        self.set(instant)
+
+    def now(self) -> datetime:
+        return self._instant
+
+    def set(self, instant: datetime) -> None:
+        if instant.tzinfo is None:
+            raise ValueError("FrozenClock needs an aware datetime")
+        self._instant = instant.astimezone(UTC)
+
+    def advance(self, delta: timedelta) -> None:
+        self._instant += delta
+
+
+def parse_instant(text: str) -> datetime:
+    instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if instant.tzinfo is None:
+        raise ValueError(f"instant {text!r} has no UTC offset")
+    return instant.astimezone(UTC)
+
+
+def clock_from_config(frozen_now: str | None) -> Clock:
+    return FrozenClock(parse_instant(frozen_now)) if frozen_now else SystemClock()
+
+
+def get_clock() -> Clock:
+    return current_app.extensions["bookingsite.clock"]
+
+
+def utcnow() -> datetime:
+    return get_clock().now()

@@ -1,0 +1,77 @@
+"""One catalogue of domain errors: a stable code, an HTTP status and a translatable
+message with named placeholders. The API renders them as JSON, pages put the message
+on the form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class ErrorKind:
+    code: str
+    status: int
+    message: Any  # a lazy translatable string with %(name)s placeholders
+
+
+SLOT_TAKEN = ErrorKind("SLOT_TAKEN", 409, _l("Sorry, someone else has just taken this time."))
+SLOT_UNAVAILABLE = ErrorKind("SLOT_UNAVAILABLE", 422, _l("This time cannot be booked: %(reason)s"))
+HOLD_EXPIRED = ErrorKind(
+    "HOLD_EXPIRED", 409, _l("Your hold has expired. Please choose a time again.")
+)
+NOT_FOUND = ErrorKind("NOT_FOUND", 404, _l("Not found."))
+INVALID_STATE = ErrorKind(
+    "INVALID_STATE", 409, _l("This booking is %(status)s and cannot be %(action)s.")
+)
+VALIDATION_ERROR = ErrorKind("VALIDATION_ERROR", 422, _l("Some fields need your attention."))
+UNAUTHORIZED = ErrorKind("UNAUTHORIZED", 401, _l("A valid API key is required."))
+FORBIDDEN = ErrorKind("FORBIDDEN", 403, _l("This key may not do that."))
+IDEMPOTENCY_MISMATCH = ErrorKind(
+    "IDEMPOTENCY_KEY_REUSED",
+    422,
+    _l("This Idempotency-Key was already used with a different request."),
+)
+RATE_LIMITED = ErrorKind("RATE_LIMITED", 429, _l("Too many requests. Please slow down."))
+BAD_REQUEST = ErrorKind("BAD_REQUEST", 400, _l("The request could not be understood."))
+CSRF_FAILED = ErrorKind(
+    "CSRF_FAILED", 400, _l("The form expired. Please reload the page and try again.")
+)
+
+
+class DomainError(Exception):
+    def __init__(
+        self,
+        kind: ErrorKind,
+        *,
+        fields: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(kind.code)
+        self.kind = kind
+        self.fields = fields or {}
+        self.extra = extra or {}
+        self.params = params
+
+    @property
+    def code(self) -> str:
+        return self.kind.code
+
+    @property
+    def status(self) -> int:
+        return self.kind.status
+
+    @property
+    def message(self) -> str:
+        text = str(self.kind.message)
+        return text % {k: str(v) for k, v in self.params.items()} if self.params else text
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.fields:
+            body["fields"] = {k: str(v) for k, v in self.fields.items()}
+        body.update(self.extra)
+        return {"error": body}

@@ -1,0 +1,454 @@
+"""The data model. Every instant is stored as UTC and comes back as an aware UTC datetime.
+
+Locking rules (see bookingsite/integrity.py for the database objects):
+- a booking occupies one `Occupancy` row per resource, over its range *with* buffers;
+- only active occupancies (hold or confirmed) may overlap nothing on the same resource;
+  PostgreSQL enforces it with an exclusion constraint, SQLite with triggers;
+- a hold past its expiry is made inactive by the transaction that next writes a hold.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from bookingsite.extensions import db
+
+
+class UTCDateTime(TypeDecorator):
+    """Refuses naive datetimes; returns aware UTC on every database.
+
+    SQLite has no time zone type and silently drops offsets, so values are stored there as
+    naive UTC text in one fixed format (text order is then time order, which the
+    integrity triggers rely on)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r} cannot be stored")
+        value = value.astimezone(UTC)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _enum(enum_cls: type[StrEnum]) -> sa.Enum:
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+def new_token(nbytes: int = 24) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def new_reference() -> str:
+    # Short enough to read out on the phone, long enough not to be guessed (32^10).
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "BK-" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+class BookingStatus(StrEnum):
+    HOLD = "hold"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    ADMIN = "admin"
+    PARTNER = "partner"
+
+
+class DurationMode(StrEnum):
+    FIXED = "fixed"
+    HOURLY = "hourly"
+    DAILY = "daily"
+
+
+class ResourceKind(StrEnum):
+    ROOM = "room"
+    COURT = "court"
+    DESK = "desk"
+    EQUIPMENT = "equipment"
+    VEHICLE = "vehicle"
+    STAFF = "staff"
+
+
+service_resources = sa.Table(
+    "service_resources",
+    db.metadata,
+    sa.Column("service_id", sa.ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("resource_id", sa.ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True),
+)
+
+partner_venues = sa.Table(
+    "partner_venues",
+    db.metadata,
+    sa.Column("partner_id", sa.ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("venue_id", sa.ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True),
+)
+
+manager_venues = sa.Table(
+    "manager_venues",
+    db.metadata,
+    sa.Column("manager_id", sa.ForeignKey("managers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("venue_id", sa.ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Venue(db.Model):
+    __tablename__ = "venues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    city: Mapped[str] = mapped_column(sa.String(120), default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    default_locale: Mapped[str] = mapped_column(sa.String(8), default="en")
+    currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
+    hold_ttl_minutes: Mapped[int] = mapped_column(default=10)
+    # Staff who also work elsewhere need this long between a booking there and one here.
+    travel_buffer_minutes: Mapped[int] = mapped_column(default=0)
+
+    resources: Mapped[list[Resource]] = relationship(
+        back_populates="venue", order_by="Resource.id"
+    )
+    services: Mapped[list[Service]] = relationship(back_populates="venue", order_by="Service.id")
+
+    __table_args__ = (sa.CheckConstraint("hold_ttl_minutes > 0", name="ck_venue_hold_ttl"),)
+
+
+class Resource(db.Model):
+    __tablename__ = "resources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venues.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[ResourceKind] = mapped_column(_enum(ResourceKind), default=ResourceKind.ROOM)
+    # None means "the venue's zone".
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    capacity: Mapped[int] = mapped_column(default=1)
+    # Free-form: floor, section, location...
+    attributes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    skills: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # {"mon": [["09:00", "18:00"]], ...}; None means open around the clock.
+    weekly_hours: Mapped[dict[str, list[list[str]]] | None] = mapped_column(sa.JSON)
+    # {"2026-12-25": []} closes a day; {"2026-12-24": [["09:00", "13:00"]]} changes it.
+    hour_exceptions: Mapped[dict[str, list[list[str]]]] = mapped_column(sa.JSON, default=dict)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    venue: Mapped[Venue] = relationship(back_populates="resources")
+    allocations: Mapped[list[Allocation]] = relationship(back_populates="resource")
+
+    __table_args__ = (sa.CheckConstraint("capacity >= 1", name="ck_resource_capacity"),)
+
+    @property
+    def zone(self) -> str:
+        return self.timezone or self.venue.timezone
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == ResourceKind.STAFF
+
+    @property
+    def is_always_open(self) -> bool:
+        return self.weekly_hours is None
+
+
+class Service(db.Model):
+    __tablename__ = "services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venues.id"), index=True)
+    slug: Mapped[str] = mapped_column(sa.String(80))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    duration_mode: Mapped[DurationMode] = mapped_column(
+        _enum(DurationMode), default=DurationMode.FIXED
+    )
+    min_minutes: Mapped[int | None]
+    max_minutes: Mapped[int | None]
+    min_days: Mapped[int | None]
+    max_days: Mapped[int | None]
+    buffer_before_minutes: Mapped[int] = mapped_column(default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(default=0)
+    grid_alignment_minutes: Mapped[int] = mapped_column(default=15)
+    # None: each start follows the previous slot plus its buffers, rounded up to the alignment.
+    grid_step_minutes: Mapped[int | None]
+    lead_time_minutes: Mapped[int] = mapped_column(default=0)
+    horizon_days: Mapped[int] = mapped_column(default=90)
+    required_skills: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Price per hour (hourly) or per day (daily), in minor units of the venue's currency.
+    unit_price_cents: Mapped[int | None]
+    active: Mapped[bool] = mapped_column(default=True)
+
+    venue: Mapped[Venue] = relationship(back_populates="services")
+    variants: Mapped[list[ServiceVariant]] = relationship(
+        back_populates="service", order_by="ServiceVariant.id", cascade="all, delete-orphan"
+    )
+    resources: Mapped[list[Resource]] = relationship(
+        secondary=service_resources, order_by="Resource.id"
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("venue_id", "slug", name="uq_service_venue_slug"),
+        sa.CheckConstraint(
+            "(duration_mode = 'fixed' AND min_minutes IS NULL AND max_minutes IS NULL"
+            " AND min_days IS NULL AND max_days IS NULL)"
+            " OR (duration_mode = 'hourly' AND min_minutes >= 1 AND max_minutes >= min_minutes"
+            " AND min_days IS NULL AND max_days IS NULL)"
+            " OR (duration_mode = 'daily' AND min_days >= 1 AND max_days >= min_days"
+            " AND min_minutes IS NULL AND max_minutes IS NULL)",
+            name="ck_service_duration_mode",
+        ),
+        sa.CheckConstraint(
+            "buffer_before_minutes >= 0 AND buffer_after_minutes >= 0"
+            " AND grid_alignment_minutes >= 1 AND lead_time_minutes >= 0 AND horizon_days >= 1",
+            name="ck_service_policy",
+        ),
+    )
+
+    @property
+    def is_fixed(self) -> bool:
+        return self.duration_mode == DurationMode.FIXED
+
+    @property
+    def is_hourly(self) -> bool:
+        return self.duration_mode == DurationMode.HOURLY
+
+    @property
+    def is_daily(self) -> bool:
+        return self.duration_mode == DurationMode.DAILY
+
+    @property
+    def places(self) -> list[Resource]:
+        return [r for r in self.resources if r.active and not r.is_staff]
+
+    @property
+    def staff(self) -> list[Resource]:
+        return [r for r in self.resources if r.active and r.is_staff]
+
+
+class ServiceVariant(db.Model):
+    __tablename__ = "service_variants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    duration_minutes: Mapped[int]
+    guests: Mapped[int] = mapped_column(default=1)
+    price_cents: Mapped[int | None]
+
+    service: Mapped[Service] = relationship(back_populates="variants")
+
+    __table_args__ = (
+        sa.CheckConstraint("duration_minutes >= 1 AND guests >= 1", name="ck_variant_positive"),
+    )
+
+
+class Allocation(db.Model):
+    """Time on a resource that cannot be booked. Recurring ones repeat weekly, on
+    `weekdays` (0 = Monday), at the local wall time of the first occurrence."""
+
+    __tablename__ = "allocations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("resources.id", ondelete="CASCADE"), index=True
+    )
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    weekdays: Mapped[list[int] | None] = mapped_column(sa.JSON)
+    repeat_until: Mapped[date | None]
+    partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partners.id"))
+
+    resource: Mapped[Resource] = relationship(back_populates="allocations")
+
+    __table_args__ = (sa.CheckConstraint("end_at > start_at", name="ck_allocation_range"),)
+
+    @property
+    def is_recurring(self) -> bool:
+        return bool(self.weekdays)
+
+
+class Booking(db.Model):
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(20), unique=True, default=new_reference)
+    manage_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
+    venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venues.id"), index=True)
+    service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id"))
+    variant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_variants.id"))
+    status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus), index=True)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    guests: Mapped[int] = mapped_column(default=1)
+    customer_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    customer_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    customer_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    locale: Mapped[str] = mapped_column(sa.String(8), default="en")
+    # Linked daily bookings of one multi-day rental share this id.
+    group_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(200))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.WEB)
+    partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partners.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    venue: Mapped[Venue] = relationship()
+    service: Mapped[Service] = relationship()
+    variant: Mapped[ServiceVariant | None] = relationship()
+    occupancies: Mapped[list[Occupancy]] = relationship(
+        back_populates="booking", cascade="all, delete-orphan", order_by="Occupancy.id"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("end_at > start_at", name="ck_booking_range"),
+        sa.CheckConstraint("guests >= 1", name="ck_booking_guests"),
+        sa.CheckConstraint(
+            "status <> 'hold' OR hold_expires_at IS NOT NULL", name="ck_booking_hold_expiry"
+        ),
+    )
+
+    @staticmethod
+    def new_group_id() -> str:
+        return str(uuid.uuid4())
+
+    @property
+    def is_hold(self) -> bool:
+        return self.status == BookingStatus.HOLD
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == BookingStatus.CONFIRMED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == BookingStatus.CANCELLED
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == BookingStatus.EXPIRED
+
+    def hold_has_lapsed(self, now: datetime) -> bool:
+        return self.is_hold and self.hold_expires_at is not None and self.hold_expires_at <= now
+
+    def is_active_at(self, now: datetime) -> bool:
+        return self.is_confirmed or (self.is_hold and not self.hold_has_lapsed(now))
+
+    @property
+    def resources(self) -> list[Resource]:
+        return [o.resource for o in self.occupancies]
+
+
+class Occupancy(db.Model):
+    """The range a booking takes on one resource, buffers included."""
+
+    __tablename__ = "occupancies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    resource_id: Mapped[int] = mapped_column(sa.ForeignKey("resources.id"))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # True while the booking is a live hold or confirmed; only active rows may not overlap.
+    active: Mapped[bool] = mapped_column(default=True)
+
+    booking: Mapped[Booking] = relationship(back_populates="occupancies")
+    resource: Mapped[Resource] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("end_at > start_at", name="ck_occupancy_range"),
+        sa.Index("ix_occupancies_resource_range", "resource_id", "start_at", "end_at"),
+    )
+
+
+class BookingEvent(db.Model):
+    """Audit trail: who did what to a booking, and why when a rule was overridden."""
+
+    __tablename__ = "booking_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    action: Mapped[str] = mapped_column(sa.String(40))
+    manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("managers.id"))
+    partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partners.id"))
+    overridden_rule: Mapped[str | None] = mapped_column(sa.String(40))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class Partner(db.Model):
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    # The first characters of the key find the row; only a hash of the key is kept.
+    key_prefix: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(128))
+    can_manage: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    venues: Mapped[list[Venue]] = relationship(secondary=partner_venues, order_by="Venue.id")
+
+
+class IdempotencyRecord(db.Model):
+    __tablename__ = "idempotency_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partners.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(sa.String(200))
+    request_fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    response_status: Mapped[int | None]
+    response_body: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    __table_args__ = (sa.UniqueConstraint("partner_id", "key", name="uq_idempotency_key"),)
+
+
+class Manager(UserMixin, db.Model):
+    __tablename__ = "managers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    venues: Mapped[list[Venue]] = relationship(secondary=manager_venues, order_by="Venue.id")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login asks this
+        return self.active

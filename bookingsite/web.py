@@ -1,0 +1,80 @@
+"""Shared web plumbing: error pages (HTML or JSON), and the htmx partial helper."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from bookingsite import errors
+from bookingsite.errors import DomainError
+
+HTTP_ERROR_KINDS = {
+    400: errors.BAD_REQUEST,
+    401: errors.UNAUTHORIZED,
+    403: errors.FORBIDDEN,
+    404: errors.NOT_FOUND,
+    429: errors.RATE_LIMITED,
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/v1")
+
+
+def is_htmx() -> bool:
+    # History restores need the whole page, not a fragment.
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render_page(page: str, partial: str, status: int = 200, **context: Any) -> Response:
+    """One URL, two shapes: the partial alone for htmx, else the full page."""
+    template = partial if is_htmx() else page
+    response = make_response(render_template(template, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def error_response(error: DomainError) -> Response:
+    if wants_json():
+        response = jsonify(error.to_json())
+    else:
+        response = make_response(
+            render_template("error.html", error=error, status=error.status), error.status
+        )
+    response.status_code = error.status
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, error_response)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_exc: CSRFError) -> Response:
+        return error_response(DomainError(errors.CSRF_FAILED))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        kind = HTTP_ERROR_KINDS.get(exc.code or 500)
+        if kind is None:
+            kind = errors.ErrorKind(exc.name.upper().replace(" ", "_"), exc.code or 500, exc.name)
+        response = error_response(DomainError(kind))
+        if exc.code == 405 and hasattr(exc, "valid_methods"):
+            response.headers["Allow"] = ", ".join(exc.valid_methods or ())
+        if exc.code == 429:
+            retry = getattr(exc, "retry_after", None)
+            if retry:
+                response.headers["Retry-After"] = str(int(retry))
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        app.logger.exception("unhandled error")
+        kind = errors.ErrorKind("INTERNAL_ERROR", 500, _("Something went wrong on our side."))
+        return error_response(DomainError(kind))
