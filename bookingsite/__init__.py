@@ -56,6 +56,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from bookingsite.admin import bp as admin_bp
+    from bookingsite.api import bp as api_bp
     from bookingsite.public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)

@@ -59,7 +59,17 @@ def demo_command(if_empty: bool) -> None:
     click.echo(f"Seeded {len(venues)} demo venues: " + ", ".join(v.name for v in venues))
 
 
+@click.command("setup")
+def setup_command() -> None:
+    """Bring the database schema up to date and seed the demo venues if it is empty."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    demo_command.callback(if_empty=True)
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(setup_command)
     app.cli.add_command(partners_cli)
     app.cli.add_command(managers_cli)
     app.cli.add_command(demo_command)

@@ -1,0 +1,106 @@
+"""Fixtures shared by every test layer.
+
+`backend` is parametrised over SQLite and PostgreSQL for the tests that ask for it; each
+backend gets one database per test session, built by the real migrations, and every
+test starts from empty tables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask_migrate import upgrade
+
+from bookingsite import create_app
+from bookingsite.clock import FrozenClock
+from bookingsite.extensions import db
+from tests import postgres
+
+DEFAULT_NOW = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    try:
+        with postgres.server() as url:
+            yield url
+    except Exception as error:  # noqa: BLE001 - reported as the reason for skipping/failing
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {error}")
+        pytest.skip(f"no PostgreSQL available: {error}")
+
+
+def _migrated(url: str) -> str:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _migrated(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}")
+
+
+@pytest.fixture(scope="session")
+def postgresql_url(postgres_server: str) -> Iterator[str]:
+    with postgres.throwaway_database(postgres_server) as url:
+        yield _migrated(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest) -> str:
+    """SQLite unless the test also asks for `backend`."""
+    name = request.getfixturevalue("backend") if "backend" in request.fixturenames else "sqlite"
+    return request.getfixturevalue(f"{name}_url")
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(DEFAULT_NOW)
+
+
+@pytest.fixture
+def app_settings(database_url: str) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "RATELIMIT_ENABLED": False,
+    }
+
+
+def _empty_tables(app: Flask) -> None:
+    with app.app_context():
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(sa.text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def app(app_settings: dict, clock: FrozenClock) -> Iterator[Flask]:
+    app = create_app(app_settings, clock=clock)
+    _empty_tables(app)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask):
+    return app.test_client()
