@@ -3,9 +3,10 @@ that lets racing writers end in a clean conflict.
 
 - PostgreSQL: an exclusion constraint over (resource, occupied range) for active rows.
 - SQLite: BEFORE INSERT/UPDATE triggers with the same meaning. Times are stored as UTC
-  text in one format, so text comparison is time comparison. Every transaction starts
-  with BEGIN IMMEDIATE: writers queue on the write lock (busy_timeout) instead of failing
-  with "database is locked" when they upgrade a read transaction.
+  text in one format, so text comparison is time comparison. A transaction opened with
+  `begin_write` starts with BEGIN IMMEDIATE: writers queue on the write lock
+  (busy_timeout) instead of failing with "database is locked" when they upgrade a read
+  transaction. Plain reads use a deferred BEGIN, so they never hold the write lock.
 
 The same statements serve `create_all` (tests) and the first migration.
 """
@@ -14,8 +15,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 SLOT_TAKEN_MARKER = "slot_taken"
+WRITER_OPTION = "bookingsite_writer"
 EXCLUSION_VIOLATION = "23P01"
 DEADLOCK_DETECTED = "40P01"
 
@@ -88,7 +91,16 @@ def configure_sqlite(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        writer = connection.get_execution_options().get(WRITER_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """Open the session's transaction as a writer. Ends a read transaction left open
+    (its changes, if any, are committed) so that the write lock is taken up front."""
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={WRITER_OPTION: True})
 
 
 def is_slot_conflict(error: sa.exc.DBAPIError) -> bool:

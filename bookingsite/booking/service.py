@@ -25,7 +25,7 @@ from bookingsite.booking.reasons import reason_text
 from bookingsite.clock import utcnow
 from bookingsite.errors import DomainError
 from bookingsite.extensions import db
-from bookingsite.integrity import is_slot_conflict
+from bookingsite.integrity import begin_write, is_slot_conflict
 from bookingsite.models import (
     Booking,
     BookingEvent,
@@ -234,6 +234,7 @@ def _commit_or_conflict() -> None:
 
 def hold(request: HoldRequest) -> Booking:
     """Place a hold. Returns the (first) booking; linked daily bookings share its group."""
+    begin_write(db.session())
     now = utcnow()
     try:
         service = load_service(request.service_id)
@@ -293,7 +294,6 @@ def _write_hold(
         )
         db.session.add(booking)
         bookings.append(booking)
-    db.session.flush()
     return bookings
 
 
@@ -308,6 +308,7 @@ def group_of(booking: Booking) -> list[Booking]:
 
 
 def _locked(booking_id: int) -> Booking:
+    begin_write(db.session())
     booking = db.session.scalar(
         sa.select(Booking).where(Booking.id == booking_id).with_for_update()
     )
@@ -377,3 +378,91 @@ def cancel(booking_id: int, *, manager_id: int | None = None, note: str = "") ->
 
 def record_event(booking: Booking, action: str, now: datetime, **fields: Any) -> None:
     db.session.add(BookingEvent(booking_id=booking.id, at=now, action=action, **fields))
+
+
+def move(
+    booking_id: int,
+    *,
+    start: datetime,
+    end: datetime,
+    resource_id: int,
+    manager_id: int | None,
+    override_reason: str | None = None,
+) -> Booking:
+    """Move a live booking to [start, end) on `resource_id` (one of its service's places).
+
+    The same rules as a hold, judged by the engine with the booking itself left out. With
+    an `override_reason` a manager may overrule the engine's verdict; the event records
+    who did it, which rule and why. The database's guard against double booking is never
+    overruled: an overlap still ends in SLOT_TAKEN."""
+    now = utcnow()
+    override_reason = (override_reason or "").strip() or None
+    try:
+        booking = _locked(booking_id)
+        if not booking.is_active_at(now):
+            raise DomainError(
+                errors.INVALID_STATE, status=_(booking.status.value), action=_("moved")
+            )
+        if start.tzinfo is None or end.tzinfo is None:
+            raise _invalid("startTime", _("Give the time with its UTC offset."))
+        if end <= start:
+            raise _invalid("endTime", reason_text(engine.Reason.INVALID_DURATION))
+        service = load_service(booking.service_id)
+        places = {r.id: r for r in service.resources if not r.is_staff}
+        if resource_id not in places:
+            raise _invalid("resourceId", _("This resource does not serve the service."))
+        expire_stale(now)
+        req = build_request(
+            service,
+            window_start=start,
+            window_end=end,
+            now=now,
+            guests=booking.guests,
+            resource_id=resource_id,
+            exclude_booking_ids=frozenset({booking.id}),
+        )
+        staff_id, reason = _move_verdict(booking, req, start, end, resource_id)
+        if reason is not None and override_reason is None:
+            raise _unavailable(reason, req, start, end - start)
+        staff = {r.id: r for r in service.resources if r.is_staff}
+        before = timedelta(minutes=service.buffer_before_minutes)
+        after = timedelta(minutes=service.buffer_after_minutes)
+        booking.start_at, booking.end_at = start, end
+        for occupancy in booking.occupancies:
+            if occupancy.resource.is_staff:
+                if staff_id is not None:
+                    occupancy.resource = staff[staff_id]
+            else:
+                occupancy.resource = places[resource_id]
+            occupancy.start_at, occupancy.end_at = start - before, end + after
+        record_event(
+            booking,
+            "move",
+            now,
+            manager_id=manager_id,
+            overridden_rule=reason.value if reason is not None else None,
+            note=override_reason or "",
+        )
+        _commit_or_conflict()
+    except DomainError:
+        db.session.rollback()
+        raise
+    return booking
+
+
+def _move_verdict(
+    booking: Booking, req: engine.Request, start: datetime, end: datetime, resource_id: int
+) -> tuple[int | None, engine.Reason | None]:
+    """The staff member who would serve the moved booking (the same one if free, else any
+    qualified one), and the engine's reason against the move, if any."""
+    current = next((o.resource_id for o in booking.occupancies if o.resource.is_staff), None)
+    needs_staff = bool(req.policy.required_skills)
+    if needs_staff and current is not None:
+        reason = engine.why_not(req, start, end, resource_id=resource_id, staff_id=current)
+        if reason is not engine.Reason.NO_STAFF:
+            return current, reason
+    reason = engine.why_not(req, start, end, resource_id=resource_id)
+    if reason is None and needs_staff:
+        slot = engine.pick(req, start, end)
+        return (slot.staff_id if slot is not None else current), reason
+    return current, reason

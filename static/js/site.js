@@ -1,2 +1,29 @@
 // Progressive enhancement only: every page works without this file.
-document.addEventListener("htmx:configRequest", () => {});
+(function () {
+  // Tell the server the visitor's own time zone, so times can show a second line in it.
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && document.cookie.indexOf("visitor_tz=" + zone) === -1) {
+      document.cookie = "visitor_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+    }
+  } catch (e) { /* old browsers: venue time only */ }
+
+  // The language switcher submits itself; its button stays for keyboard and no-JS users.
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "lang-select") { event.target.form.submit(); }
+  });
+
+  // Hold countdown on the checkout page: counts down from the server's remaining seconds.
+  var loadedAt = Date.now();
+  function tick() {
+    document.querySelectorAll("[data-seconds-left]").forEach(function (el) {
+      var left = Math.max(0, parseInt(el.dataset.secondsLeft, 10) - Math.floor((Date.now() - loadedAt) / 1000));
+      el.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+      if (left === 0 && el.dataset.expiredNotice) {
+        var notice = document.getElementById(el.dataset.expiredNotice);
+        if (notice) { notice.hidden = false; }
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { tick(); setInterval(tick, 1000); });
+})();

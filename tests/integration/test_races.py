@@ -26,6 +26,8 @@ pytestmark = [pytest.mark.usefixtures("backend"), pytest.mark.slow]
 
 RACERS = 32
 ROUNDS = 20
+# The database-only race repeats what the full race proved; fewer rounds keep CI short.
+DATABASE_ONLY_ROUNDS = 5
 BASE = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 
 
@@ -123,10 +125,10 @@ def engine_says_yes(monkeypatch):
 def test_database_alone_lets_exactly_one_win(app):
     svc = make_service([make_resource(make_venue())], buffer_after_minutes=15,
                        grid_step_minutes=15)
-    for day in range(ROUNDS):
+    for day in range(DATABASE_ONLY_ROUNDS):
         outcomes = race(app, _same_range(svc, day))
         assert outcomes == Counter({"ok": 1, "SLOT_TAKEN": RACERS - 1}), f"round {day}"
-    for day in range(ROUNDS, ROUNDS + 5):
+    for day in range(DATABASE_ONLY_ROUNDS, 2 * DATABASE_ONLY_ROUNDS):
         outcomes = race(app, _overlapping_ranges(svc, day))
         assert set(outcomes) <= {"ok", "SLOT_TAKEN"}, outcomes
     assert _no_overlap(_active_ranges(svc.resources[0].id))
