@@ -8,6 +8,7 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bookingsite.extensions import db
@@ -51,7 +52,9 @@ def create_manager(email: str, password: str, venues: list[Venue], name: str = "
     manager = Manager(
         email=email.strip().lower(),
         name=name,
-        password_hash=generate_password_hash(password, method="scrypt"),
+        password_hash=generate_password_hash(
+            password, method=current_app.config["PASSWORD_HASH_METHOD"]
+        ),
         venues=venues,
     )
     db.session.add(manager)

@@ -25,6 +25,8 @@ class Defaults:
     API_RATE_LIMIT = "120 per minute"
     LOGIN_RATE_LIMIT = "10 per minute"
     SESSION_COOKIE_SAMESITE = "Lax"
+    # werkzeug's scrypt; tests lower the cost so that seeding demo managers stays quick.
+    PASSWORD_HASH_METHOD = "scrypt"
 
 
 def _parse_env_value(raw: str) -> Any:

@@ -77,6 +77,7 @@ def app_settings(database_url: str) -> dict:
         "TESTING": True,
         "SECRET_KEY": "test",
         "RATELIMIT_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
 
 

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, Field, IntegerField, SelectField, StringField
 from wtforms import TextAreaField, ValidationError
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from bookingsite.clock import parse_instant
@@ -37,7 +38,7 @@ class GridQueryForm(FlaskForm):
 
     date = DateField(_l("Date"), validators=[Optional()])
     view = SelectField(
-        _l("Show"), choices=[("week", _l("Week")), ("day", _l("Day"))], default="week",
+        _l("Show"), choices=[SelectChoice("week", _l("Week")), SelectChoice("day", _l("Day"))], default="week",
         validators=[Optional()],
     )
     variant = SelectField(_l("Option"), coerce=int, validate_choice=True, validators=[Optional()])

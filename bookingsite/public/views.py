@@ -22,6 +22,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from sqlalchemy.orm import selectinload
 
 from bookingsite.booking import service as bookings
@@ -38,6 +39,9 @@ from bookingsite.public.grid import build_grid, end_choices, end_day_choices, lo
 from bookingsite.web import is_htmx, render_page
 
 WEEK_DAYS = 7
+# The grid pages through this range around today; further dates are refused, not computed.
+BROWSABLE_PAST = timedelta(days=366)
+BROWSABLE_FUTURE = timedelta(days=3 * 366)
 VISITOR_ZONE_COOKIE = "visitor_tz"
 
 
@@ -144,6 +148,9 @@ def _grid_context(service: Service, query: GridQueryForm, now: datetime) -> dict
     zone = service.venue.timezone
     today = now.astimezone(ZoneInfo(zone)).date()
     first_day = query.date.data or today
+    if not today - BROWSABLE_PAST <= first_day <= today + BROWSABLE_FUTURE:
+        query.date.errors = [_("Choose a date closer to today.")]
+        first_day = today
     view = query.view.data if query.view.data in ("day", "week") else "week"
     days = 1 if view == "day" else WEEK_DAYS
     variant = next((v for v in service.variants if v.id == query.variant.data), None)
@@ -208,8 +215,10 @@ def _grid_context(service: Service, query: GridQueryForm, now: datetime) -> dict
 
 def _grid_query(service: Service, source) -> GridQueryForm:
     query = GridQueryForm(formdata=source)
-    query.variant.choices = [(v.id, v.name) for v in service.variants]
-    query.resource.choices = [(0, _("Any available"))] + [(r.id, r.name) for r in service.places]
+    query.variant.choices = [SelectChoice(v.id, v.name) for v in service.variants]
+    query.resource.choices = [SelectChoice(0, _("Any available"))] + [
+        SelectChoice(r.id, r.name) for r in service.places
+    ]
     query.validate()
     # Fields that failed validation are ignored (and their messages shown).
     for field in query:
@@ -255,7 +264,10 @@ def hold(venue_slug: str, service_slug: str):
                 return response
             return redirect(target, 303)
     status = error.status if error else 422
-    message = error.message if error else _("Please choose a time from the grid.")
+    if error is None:
+        message = _("Please choose a time from the grid.")
+    else:  # the field's own words say more than the catalogue's summary
+        message = " ".join(error.fields.values()) if error.fields else error.message
     query = _grid_query(service, request.form)
     context = _grid_context(service, query, utcnow())
     context["hold_form"] = form
