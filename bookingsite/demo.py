@@ -41,7 +41,8 @@ def seed(now: datetime) -> list[Venue]:
     room_a = Resource(venue=rooms, name="Room Alster", kind=ResourceKind.ROOM, capacity=6,
                       attributes={"floor": "2"}, weekly_hours=None)
     room_b = Resource(venue=rooms, name="Room Bode", kind=ResourceKind.ROOM, capacity=12,
-                      attributes={"floor": "3"}, weekly_hours=None)
+                      attributes={"floor": "3"},
+                      weekly_hours=hours((*WEEKDAYS, "sat"), ("07:00", "22:00")))
     studio = Resource(venue=rooms, name="Studio", kind=ResourceKind.ROOM, capacity=4,
                       attributes={"floor": "1"},
                       weekly_hours=hours(WEEKDAYS, ("08:00", "20:00")))

@@ -66,9 +66,14 @@ def wall_time(value: time) -> str:
 
 
 def duration_text(minutes: int) -> str:
-    return format_timedelta(
-        timedelta(minutes=minutes), threshold=10, granularity="minute", locale=get_locale()
-    )
+    """'1 hr 30 min' style: Babel words for each unit, hours then minutes."""
+    hours, rest = divmod(minutes, 60)
+    parts = [
+        format_timedelta(timedelta(**{unit: amount}), format="short", locale=get_locale())
+        for unit, amount in (("hours", hours), ("minutes", rest))
+        if amount
+    ]
+    return " ".join(parts)
 
 
 def attribute_label(key: str) -> str:
