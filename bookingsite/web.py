@@ -55,6 +55,11 @@ def error_response(error: DomainError) -> Response:
 def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, error_response)
 
+    @app.get("/healthz")
+    def healthz() -> Response:
+        """For load balancers (and the benchmark's baseline): no database, no template."""
+        return jsonify(status="ok")
+
     @app.errorhandler(CSRFError)
     def _csrf(_exc: CSRFError) -> Response:
         return error_response(DomainError(errors.CSRF_FAILED))

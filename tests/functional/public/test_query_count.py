@@ -1,0 +1,37 @@
+"""The slot grid's SQL stays constant in days and resources (no query per day or slot)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from bookingsite.extensions import db
+
+MAX_QUERIES = 6
+
+
+@pytest.fixture
+def count_queries(app):
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if not statement.startswith(("BEGIN", "PRAGMA", "ROLLBACK", "COMMIT")):
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    yield statements
+    sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("view", ["day", "week"])
+@pytest.mark.parametrize(
+    "url",
+    ["/venues/spreeblick-rooms/meeting-room-1h", "/venues/lumiere-spa/swedish-massage",
+     "/venues/harbour-rentals/camera-kit"],
+)
+def test_grid_partial_query_count(client, demo_venues, count_queries, url, view):
+    client.get(f"{url}?view={view}&date=2026-03-02", headers={"HX-Request": "true"})
+    count_queries.clear()
+    response = client.get(f"{url}?view={view}&date=2026-03-03", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert len(count_queries) <= MAX_QUERIES, "\n".join(count_queries)
