@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import sqlalchemy as sa
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from bookingsite import accounts, demo
 from bookingsite.clock import utcnow
@@ -49,6 +49,7 @@ def create_manager(email: str, venue_ids: tuple[int, ...], name: str, password: 
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when venues already exist.")
 def demo_command(if_empty: bool) -> None:
     """Seed the four demo venues."""
@@ -60,6 +61,7 @@ def demo_command(if_empty: bool) -> None:
 
 
 @click.command("setup")
+@with_appcontext
 def setup_command() -> None:
     """Bring the database schema up to date and seed the demo venues if it is empty."""
     from flask_migrate import upgrade

@@ -1,0 +1,67 @@
+"""Migrations, integrity objects and the UTC column type, on both databases."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from alembic.script import ScriptDirectory
+from flask_migrate import upgrade
+
+from bookingsite.extensions import db
+from bookingsite.models import Allocation
+from tests import postgres
+from tests.factories import make_resource
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+
+
+def test_migrations_reach_head_with_the_guard_installed(app):
+    head = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config()).get_current_head()
+    with db.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == head
+        if connection.dialect.name == "postgresql":
+            guard = "SELECT count(*) FROM pg_constraint WHERE conname = 'ex_occupancies_no_overlap'"
+        else:
+            guard = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'occupancies_no_overlap_%'"
+        assert connection.execute(sa.text(guard)).scalar() >= 1
+
+
+def test_aware_datetimes_round_trip_as_utc(app):
+    resource = make_resource()
+    paris_winter = timezone(timedelta(hours=1))
+    start = datetime(2026, 3, 1, 10, 0, 0, 123456, tzinfo=paris_winter)
+    db.session.add(Allocation(resource=resource, start_at=start, end_at=start + timedelta(hours=1)))
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.scalar(sa.select(Allocation))
+    assert stored.start_at == start
+    assert stored.start_at.tzinfo == UTC
+    assert stored.start_at.hour == 9
+
+
+def test_naive_datetimes_are_refused(app):
+    resource = make_resource()
+    db.session.add(Allocation(resource=resource, start_at=datetime(2026, 3, 1, 10),
+                              end_at=datetime(2026, 3, 1, 11)))
+    with pytest.raises(sa.exc.StatementError, match="naive datetime"):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_migrations_run_up_from_empty(backend, tmp_path, request):
+    """A fresh database, built only by `flask db upgrade`."""
+    from bookingsite import create_app
+
+    def build(url: str) -> None:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade()
+            assert "occupancies" in sa.inspect(db.engine).get_table_names()
+            db.engine.dispose()
+
+    if backend == "sqlite":
+        build(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    else:
+        with postgres.throwaway_database(request.getfixturevalue("postgres_server")) as url:
+            build(url)
