@@ -75,3 +75,11 @@ class DomainError(Exception):
             body["fields"] = {k: str(v) for k, v in self.fields.items()}
         body.update(self.extra)
         return {"error": body}
+
+
+# Appended by the partner API.
+IDEMPOTENCY_IN_PROGRESS = ErrorKind(
+    "IDEMPOTENCY_IN_PROGRESS",
+    409,
+    _l("A request with this Idempotency-Key is still being processed. Retry shortly."),
+)

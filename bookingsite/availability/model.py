@@ -79,9 +79,13 @@ class WorkingHours:
         if self.weekly is not None:
             if len(self.weekly) != 7:
                 raise ValueError("weekly hours need seven days, Monday first")
-            weekly = tuple(_checked_periods(day, f"weekday {i}") for i, day in enumerate(self.weekly))
+            weekly = tuple(
+                _checked_periods(day, f"weekday {i}") for i, day in enumerate(self.weekly)
+            )
             object.__setattr__(self, "weekly", weekly)
-        exceptions = {day: _checked_periods(periods, str(day)) for day, periods in self.exceptions.items()}
+        exceptions = {
+            day: _checked_periods(periods, str(day)) for day, periods in self.exceptions.items()
+        }
         object.__setattr__(self, "exceptions", MappingProxyType(exceptions))
 
     @property
@@ -156,7 +160,9 @@ class Grid:
     step_minutes: int | None = None  # None: duration plus buffers, rounded up to the alignment
 
     def __post_init__(self) -> None:
-        if self.alignment_minutes <= 0 or (self.step_minutes is not None and self.step_minutes <= 0):
+        if self.alignment_minutes <= 0 or (
+            self.step_minutes is not None and self.step_minutes <= 0
+        ):
             raise ValueError("grid alignment and step must be positive")
 
     @property

@@ -134,10 +134,14 @@ def _plan(service: Service, request: HoldRequest, req: engine.Request) -> _Plan:
                 _("The length must be a multiple of %(n)d minutes.", n=service.grid_alignment_minutes),
             )
         guests = request.guests
-    reason = engine.why_not(req, start, end, resource_id=request.resource_id)
+    # Hourly starts sit on the grid of the minimum duration, whatever the chosen end.
+    grid_duration = timedelta(minutes=service.min_minutes) if service.is_hourly else None
+    reason = engine.why_not(
+        req, start, end, resource_id=request.resource_id, grid_duration=grid_duration
+    )
     if reason is not None:
-        raise _unavailable(reason, req, start, end - start)
-    slot = engine.pick(req, start, end)
+        raise _unavailable(reason, req, start, grid_duration or end - start)
+    slot = engine.pick(req, start, end, grid_duration=grid_duration)
     if slot is None:  # why_not and pick share their rules; this only guards a broken engine
         raise DomainError(errors.SLOT_TAKEN)
     ids = (slot.resource_id,) + ((slot.staff_id,) if slot.staff_id is not None else ())
@@ -185,12 +189,11 @@ def _unavailable(
         return DomainError(
             errors.SLOT_TAKEN, extra={"alternatives": alternatives(req, start, duration)}
         )
-    return DomainError(
-        errors.SLOT_UNAVAILABLE,
-        fields={"startTime": reason_text(reason)},
-        extra={"reason": reason.value},
-        reason=reason_text(reason),
+    error = DomainError(
+        errors.SLOT_UNAVAILABLE, extra={"reason": reason.value}, reason=reason_text(reason)
     )
+    error.fields = {"startTime": error.message}
+    return error
 
 
 def alternatives(req: engine.Request, start: datetime, duration: timedelta) -> list[str]:

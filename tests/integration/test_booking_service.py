@@ -160,7 +160,7 @@ def test_room_plus_therapist_fails_whole_if_either_is_taken(app, monkeypatch):
     # Let the engine wrongly answer "room B with the same therapist": the database decides.
     monkeypatch.setattr(engine, "why_not", lambda *a, **k: None)
     monkeypatch.setattr(
-        engine, "pick", lambda req, s, e: engine.Slot(s, e, room_b.id, therapist.id)
+        engine, "pick", lambda req, s, e, **_: engine.Slot(s, e, room_b.id, therapist.id)
     )
     assert codes(lambda: hold_at(svc, T10)) == "SLOT_TAKEN"
     held = db.session.scalars(sa.select(Occupancy.resource_id).where(Occupancy.active)).all()
@@ -215,3 +215,12 @@ def test_expire_stale_marks_lapsed_holds(app, clock):
     db.session.commit()
     statuses = db.session.scalars(sa.select(Booking.status)).all()
     assert statuses == [BookingStatus.EXPIRED, BookingStatus.EXPIRED]
+
+
+def test_hourly_range_hold_uses_the_minimum_durations_grid(app):
+    # Default step: minimum duration + buffers on the alignment (60 + 15 -> 75 min).
+    svc = make_service(duration_mode=DurationMode.HOURLY, min_minutes=60, max_minutes=480,
+                       buffer_after_minutes=15)
+    start = datetime(2026, 3, 2, 10, 15, tzinfo=UTC)  # 11:15 Berlin: 9 x 75 min from midnight
+    booking = hold_at(svc, start, start + 3 * HOUR)
+    assert booking.end_at - booking.start_at == 3 * HOUR

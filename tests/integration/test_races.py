@@ -117,7 +117,7 @@ def engine_says_yes(monkeypatch):
     """Every racer passes the Python checks; only the database can refuse."""
     monkeypatch.setattr(engine, "why_not", lambda *a, **k: None)
     monkeypatch.setattr(
-        engine, "pick", lambda req, s, e: engine.Slot(s, e, req.places[0].id, None)
+        engine, "pick", lambda req, s, e, **_: engine.Slot(s, e, req.places[0].id, None)
     )
 
 

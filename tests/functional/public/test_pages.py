@@ -86,7 +86,7 @@ def test_seed_000_grid_in_berlin_time(client):
 
 
 def test_hold_redirects_to_checkout_and_confirm_books(client):
-    response = hold(client, ROOMS, start="2026-03-02T09:00:00Z", resource=2)
+    response = hold(client, ROOMS, start="2026-03-02T09:00:00Z", resource=1)
     assert response.status_code == 303
     checkout = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "data-seconds-left=\"600\"" in checkout
@@ -159,8 +159,8 @@ def test_too_soon_is_refused(client, clock):
 
 
 def test_taken_slot_shows_a_friendly_message_and_alternatives(client):
-    assert hold(client, ROOMS, start="2026-03-02T09:00:00Z", resource=2).status_code == 303
-    response = hold(client, ROOMS, start="2026-03-02T09:00:00Z", resource=2)
+    assert hold(client, ROOMS, start="2026-03-02T09:00:00Z", resource=1).status_code == 303
+    response = hold(client, ROOMS, start="2026-03-02T09:00:00Z", resource=1)
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "someone else has just taken this time" in html

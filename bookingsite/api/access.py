@@ -1,0 +1,111 @@
+"""Who is calling, and what they may see.
+
+A key is scoped to its partner's venues: anything outside them answers 404, exactly like
+something that does not exist, so nothing leaks. Bookings are narrower still: a partner
+sees only the bookings it made. Set-up calls need the `manage` scope (else 403)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TypeVar
+
+import sqlalchemy as sa
+from flask import g, request
+from flask_limiter.util import get_remote_address
+
+from bookingsite import errors
+from bookingsite.accounts import partner_for_key
+from bookingsite.api.types import MAX_ID
+from bookingsite.errors import DomainError
+from bookingsite.extensions import db
+from bookingsite.models import Allocation, Booking, Partner, Resource, Service, Venue
+
+BEARER = "bearer "
+T = TypeVar("T")
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header[: len(BEARER)].lower() != BEARER:
+        return None
+    return header[len(BEARER) :].strip() or None
+
+
+def rate_limit_key() -> str:
+    """Limits count per API key; requests without one count per address."""
+    token = _bearer_token()
+    if token is None:
+        return "ip:" + (get_remote_address() or "")
+    return "key:" + hashlib.sha256(token.encode()).hexdigest()[:24]
+
+
+def authenticate(*, manage: bool) -> Partner:
+    token = _bearer_token()
+    partner = partner_for_key(token) if token and token.isascii() else None
+    if partner is None:
+        raise DomainError(errors.UNAUTHORIZED)
+    if manage and not partner.can_manage:
+        raise DomainError(errors.FORBIDDEN)
+    g.partner = partner
+    return partner
+
+
+def partner() -> Partner:
+    return g.partner
+
+
+def venue_ids() -> set[int]:
+    return {venue.id for venue in partner().venues}
+
+
+def _not_found() -> DomainError:
+    return DomainError(errors.NOT_FOUND)
+
+
+def _visible(row: object | None, venue_id: int | None) -> bool:
+    return row is not None and venue_id in venue_ids()
+
+
+def _by_id(model: type[T], row_id: int) -> T | None:
+    return db.session.get(model, row_id) if 1 <= row_id <= MAX_ID else None
+
+
+def venue(venue_id: int) -> Venue:
+    row = _by_id(Venue, venue_id)
+    if not _visible(row, venue_id):
+        raise _not_found()
+    return row
+
+
+def resource(resource_id: int) -> Resource:
+    row = _by_id(Resource, resource_id)
+    if row is None or not _visible(row, row.venue_id):
+        raise _not_found()
+    return row
+
+
+def service(service_id: int) -> Service:
+    row = _by_id(Service, service_id)
+    if row is None or not _visible(row, row.venue_id) or not row.active:
+        raise _not_found()
+    return row
+
+
+def allocation(allocation_id: int) -> Allocation:
+    row = _by_id(Allocation, allocation_id)
+    if row is None or not _visible(row, row.resource.venue_id):
+        raise _not_found()
+    return row
+
+
+def booking(booking_id: int) -> Booking:
+    row = _by_id(Booking, booking_id)
+    if row is None or row.partner_id != partner().id or not _visible(row, row.venue_id):
+        raise _not_found()
+    return row
+
+
+def own_bookings() -> sa.Select:
+    return sa.select(Booking).where(
+        Booking.partner_id == partner().id, Booking.venue_id.in_(venue_ids())
+    )

@@ -1,0 +1,126 @@
+"""Rows into response models. Local wall times are ISO-8601 with their offset."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bookingsite.api import schemas as s
+from bookingsite.api.schemas import WEEKDAYS
+from bookingsite.models import (
+    Allocation,
+    Booking,
+    BookingStatus,
+    Resource,
+    Service,
+    Venue,
+)
+
+
+def local(instant: datetime, zone: str) -> str:
+    return instant.astimezone(ZoneInfo(zone)).isoformat()
+
+
+def venue(row: Venue) -> s.VenueOut:
+    return s.VenueOut(
+        id=row.id,
+        name=row.name,
+        slug=row.slug,
+        timezone=row.timezone,
+        city=row.city,
+        description=row.description,
+        locale=row.default_locale,
+        currency=row.currency,
+        hold_ttl_minutes=row.hold_ttl_minutes,
+    )
+
+
+def resource(row: Resource) -> s.ResourceOut:
+    return s.ResourceOut(
+        id=row.id,
+        venue_id=row.venue_id,
+        name=row.name,
+        kind=row.kind,
+        timezone=row.zone,
+        capacity=row.capacity,
+        metadata=row.attributes or {},
+        skills=row.skills or [],
+        working_hours=row.weekly_hours,
+        exceptions=row.hour_exceptions or {},
+        active=row.active,
+    )
+
+
+def _duration_range(row: Service) -> s.DurationRangeOut | None:
+    if row.is_hourly:
+        return s.DurationRangeOut(unit="HOUR", min_minutes=row.min_minutes,
+                                  max_minutes=row.max_minutes)
+    if row.is_daily:
+        return s.DurationRangeOut(unit="DAY", min_days=row.min_days, max_days=row.max_days)
+    return None
+
+
+def service(row: Service) -> s.ServiceOut:
+    return s.ServiceOut(
+        id=row.id,
+        venue_id=row.venue_id,
+        name=row.name,
+        description=row.description,
+        resource_ids=[r.id for r in row.resources],
+        variants=[
+            s.VariantOut(id=v.id, name=v.name, duration_minutes=v.duration_minutes,
+                         guests=v.guests, price_cents=v.price_cents)
+            for v in row.variants
+        ],
+        duration_range=_duration_range(row),
+        buffer_before_minutes=row.buffer_before_minutes,
+        buffer_after_minutes=row.buffer_after_minutes,
+        grid_alignment_minutes=row.grid_alignment_minutes,
+        grid_step_minutes=row.grid_step_minutes,
+        lead_time_minutes=row.lead_time_minutes,
+        horizon_days=row.horizon_days,
+        required_skills=row.required_skills or [],
+        active=row.active,
+    )
+
+
+def allocation(row: Allocation) -> s.AllocationOut:
+    recurrence = None
+    if row.is_recurring:
+        recurrence = s.RecurrenceOut(
+            weekdays=[WEEKDAYS[i] for i in sorted(row.weekdays)], until=row.repeat_until
+        )
+    return s.AllocationOut(
+        id=row.id,
+        resource_id=row.resource_id,
+        start_time=row.start_at,
+        end_time=row.end_at,
+        reason=row.reason,
+        recurrence=recurrence,
+    )
+
+
+def booking_status(row: Booking, now: datetime) -> BookingStatus:
+    """A lapsed hold is expired even before a write has marked it so."""
+    return BookingStatus.EXPIRED if row.hold_has_lapsed(now) else row.status
+
+
+def booking(row: Booking, now: datetime) -> s.BookingOut:
+    status = booking_status(row, now)
+    return s.BookingOut(
+        id=row.id,
+        reference=row.reference,
+        status=status,
+        venue_id=row.venue_id,
+        service_id=row.service_id,
+        variant_id=row.variant_id,
+        resource_ids=[o.resource_id for o in row.occupancies],
+        start_time=row.start_at,
+        end_time=row.end_at,
+        expires_at=row.hold_expires_at if status == BookingStatus.HOLD else None,
+        guests=row.guests,
+        customer=s.CustomerOut(name=row.customer_name, email=row.customer_email,
+                               phone=row.customer_phone, notes=row.notes),
+        group_id=row.group_id,
+        created_at=row.created_at,
+    )

@@ -1,0 +1,146 @@
+"""One decorator declares an operation: its route, its schemas, its errors.
+
+The same declaration routes the request, authenticates it, parses the body and query
+with the pydantic models, renders the answer with the response model, and feeds the
+OpenAPI document (openapi.py). Views only see parsed values and return models."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from flask import Response, jsonify
+from pydantic import BaseModel
+
+from bookingsite import errors
+from bookingsite.api import access, bp
+from bookingsite.api.idempotency import idempotent
+from bookingsite.api.parsing import parse_body, parse_query
+from bookingsite.errors import ErrorKind
+from bookingsite.extensions import db
+from bookingsite.integrity import begin_write
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    rule: str
+    endpoint: str
+    summary: str
+    tag: str
+    description: str = ""
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    errors: tuple[ErrorKind, ...] = ()
+    manage: bool = False
+    public: bool = False
+    path_params: tuple[str, ...] = field(default=())
+
+    @property
+    def path(self) -> str:
+        """The OpenAPI path: /v1/bookings/{bookingId}."""
+        return (bp.url_prefix or "") + re.sub(
+            r"<(?:\w+:)?(\w+)>", lambda m: "{" + _camel(m.group(1)) + "}", self.rule
+        )
+
+    @property
+    def statuses(self) -> dict[int, tuple[ErrorKind, ...]]:
+        """Every error status the operation can answer, with the kinds behind it."""
+        kinds = list(self.errors)
+        if not self.public:
+            kinds += [errors.UNAUTHORIZED, errors.RATE_LIMITED]
+        if self.manage:
+            kinds.append(errors.FORBIDDEN)
+        if self.body or self.query or self.method == "POST":
+            kinds.append(errors.VALIDATION_ERROR)
+        if self.path_params or self.body or self.query:  # ids in paths and bodies
+            kinds.append(errors.NOT_FOUND)
+        if self.method == "POST" and not self.public:
+            kinds += [errors.IDEMPOTENCY_MISMATCH, errors.IDEMPOTENCY_IN_PROGRESS]
+        grouped: dict[int, tuple[ErrorKind, ...]] = {}
+        for kind in kinds:
+            if kind not in grouped.get(kind.status, ()):
+                grouped[kind.status] = grouped.get(kind.status, ()) + (kind,)
+        return dict(sorted(grouped.items()))
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+OPERATIONS: list[Operation] = []
+
+
+def render(result: Any, status: int) -> Response:
+    if isinstance(result, Response):
+        return result
+    if result is None:
+        return Response(status=204)
+    response = jsonify(result.model_dump(mode="json", by_alias=True))
+    response.status_code = status
+    return response
+
+
+def operation(
+    method: str,
+    rule: str,
+    *,
+    summary: str,
+    tag: str,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    errors: tuple[ErrorKind, ...] = (),
+    manage: bool = False,
+    public: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        op = Operation(
+            method=method,
+            rule=rule,
+            endpoint=view.__name__,
+            summary=summary,
+            tag=tag,
+            description=(view.__doc__ or "").strip(),
+            body=body,
+            query=query,
+            response=response,
+            status=status,
+            errors=errors,
+            manage=manage,
+            public=public,
+            path_params=tuple(re.findall(r"<(?:\w+:)?(\w+)>", rule)),
+        )
+        OPERATIONS.append(op)
+
+        def run(**path_args: Any) -> Response:
+            if method != "GET":
+                # SQLite: take the write lock up front rather than fail to upgrade a read.
+                begin_write(db.session())
+            kwargs = dict(path_args)
+            if body is not None:
+                kwargs["body"] = parse_body(body)
+            if query is not None:
+                kwargs["query"] = parse_query(query)
+            return render(view(**kwargs), status)
+
+        if method == "POST" and not public:
+            run = idempotent(run)
+
+        @wraps(view)
+        def endpoint(**path_args: Any) -> Response:
+            if not public:
+                access.authenticate(manage=manage)
+            return run(**path_args)
+
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])
+        return view
+
+    return decorate

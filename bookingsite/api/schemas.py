@@ -1,0 +1,519 @@
+"""The API's request and response bodies. These models validate requests, shape
+responses and are the OpenAPI document's schemas (see openapi.py): one source."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from bookingsite.api.parsing import FieldProblem
+from bookingsite.api.types import (
+    Id,
+    Instant,
+    LongText,
+    Minutes,
+    Name,
+    ShortText,
+    WallTime,
+    Zone,
+    text,
+)
+from bookingsite.models import BookingStatus, ResourceKind
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Period = Annotated[list[WallTime], Field(min_length=2, max_length=2)]
+Periods = Annotated[list[Period], Field(max_length=12)]
+MAX_METADATA_CHARS = 4000
+
+
+class Schema(BaseModel):
+    """Request bodies: camelCase, nothing unknown accepted."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+
+class Out(BaseModel):
+    """Response bodies: camelCase."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+def _check_periods(periods: list[list[str]]) -> list[list[str]]:
+    ordered = sorted(periods)
+    for opens, closes in ordered:
+        if not (opens < closes or closes == "00:00"):
+            raise ValueError(_("A period must close after it opens (00:00 closes at midnight)."))
+    for (_opens, closes), (next_opens, _closes) in zip(ordered, ordered[1:], strict=False):
+        if closes == "00:00" or next_opens < closes:
+            raise ValueError(_("Periods of one day must not overlap."))
+    return ordered
+
+
+WorkingHours = dict[Weekday, Periods]
+Exceptions = Annotated[dict[date, Periods], Field(max_length=400)]
+
+
+def _check_hours(value: dict[Any, list[list[str]]] | None) -> dict[Any, list[list[str]]] | None:
+    if value is None:
+        return None
+    return {day: _check_periods(periods) for day, periods in value.items()}
+
+
+def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
+    import json
+
+    dumped = json.dumps(value)
+    if len(dumped) > MAX_METADATA_CHARS:
+        raise ValueError(_("Keep metadata under %(n)d characters.", n=MAX_METADATA_CHARS))
+    if "\\u0000" in dumped:
+        raise ValueError(_("Text cannot contain NUL characters."))
+    return value
+
+
+# --- venues -----------------------------------------------------------------------------
+
+
+class VenueIn(Schema):
+    name: Name
+    timezone: Zone
+    city: text(120) = ""
+    description: LongText = ""
+    locale: Literal["en", "fr", "de"] = "en"
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
+    hold_ttl_minutes: Annotated[int, Field(ge=1, le=1440)] = 10
+
+
+class VenueOut(Out):
+    id: int
+    name: str
+    slug: str
+    timezone: str
+    city: str
+    description: str
+    locale: str
+    currency: str
+    hold_ttl_minutes: int
+
+
+# --- resources --------------------------------------------------------------------------
+
+
+class ResourceIn(Schema):
+    venue_id: Id
+    name: Name
+    kind: ResourceKind = ResourceKind.ROOM
+    timezone: Zone | None = Field(None, description="None: the venue's zone.")
+    capacity: Annotated[int, Field(ge=1, le=10000)] = 1
+    metadata: dict[str, Any] = Field(default_factory=dict, description="Floor, section...")
+    skills: Annotated[list[text(60, 1)], Field(max_length=50)] = Field(default_factory=list)
+    working_hours: WorkingHours | None = Field(
+        None, description='{"mon": [["09:00", "18:00"]], ...}; null: open around the clock.'
+    )
+    exceptions: Exceptions = Field(
+        default_factory=dict, description='{"2026-12-25": []} closes a day.'
+    )
+
+    _hours = field_validator("working_hours", "exceptions")(_check_hours)
+    _metadata = field_validator("metadata")(_check_metadata)
+
+
+class ResourcePatch(Schema):
+    """Only the fields sent change; `workingHours: null` opens around the clock."""
+
+    name: Name | None = None
+    kind: ResourceKind | None = None
+    timezone: Zone | None = None
+    capacity: Annotated[int, Field(ge=1, le=10000)] | None = None
+    metadata: dict[str, Any] | None = None
+    skills: Annotated[list[text(60, 1)], Field(max_length=50)] | None = None
+    working_hours: WorkingHours | None = None
+    exceptions: Exceptions | None = None
+    active: bool | None = None
+
+    _hours = field_validator("working_hours", "exceptions")(_check_hours)
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if value is None else _check_metadata(value)
+
+    @model_validator(mode="after")
+    def _not_null(self) -> ResourcePatch:
+        nullable = {"working_hours", "timezone"}
+        for name in self.model_fields_set - nullable:
+            if getattr(self, name) is None:
+                raise FieldProblem(to_camel(name), _("This field cannot be null."))
+        return self
+
+
+class ResourceOut(Out):
+    id: int
+    venue_id: int
+    name: str
+    kind: ResourceKind
+    timezone: str
+    capacity: int
+    metadata: dict[str, Any]
+    skills: list[str]
+    working_hours: dict[str, list[list[str]]] | None
+    exceptions: dict[str, list[list[str]]]
+    active: bool
+
+
+# --- services ---------------------------------------------------------------------------
+
+
+class VariantIn(Schema):
+    name: ShortText = ""
+    duration_minutes: Annotated[int, Field(ge=1, le=60 * 24 * 31)]
+    guests: Annotated[int, Field(ge=1, le=10000)] = 1
+    price_cents: Annotated[int, Field(ge=0, le=10**9)] | None = None
+
+
+class HourRange(Schema):
+    unit: Literal["HOUR"]
+    min_minutes: Annotated[int, Field(ge=1, le=60 * 24 * 31)]
+    max_minutes: Annotated[int, Field(ge=1, le=60 * 24 * 31)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HourRange:
+        if self.max_minutes < self.min_minutes:
+            raise FieldProblem(
+                "durationRange.maxMinutes", _("maxMinutes must be at least minMinutes.")
+            )
+        return self
+
+
+class DayRange(Schema):
+    unit: Literal["DAY"]
+    min_days: Annotated[int, Field(ge=1, le=366)]
+    max_days: Annotated[int, Field(ge=1, le=366)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DayRange:
+        if self.max_days < self.min_days:
+            raise FieldProblem("durationRange.maxDays", _("maxDays must be at least minDays."))
+        return self
+
+
+DurationRange = Annotated[HourRange | DayRange, Field(discriminator="unit")]
+
+
+class ServiceIn(Schema):
+    venue_id: Id
+    name: Name
+    description: LongText = ""
+    resource_ids: Annotated[list[Id], Field(min_length=1, max_length=100)]
+    variants: Annotated[list[VariantIn], Field(max_length=20)] | None = None
+    duration_range: DurationRange | None = None
+    buffer_before_minutes: Annotated[int, Field(ge=0, le=1440)] = 0
+    buffer_after_minutes: Annotated[int, Field(ge=0, le=1440)] = 0
+    grid_alignment_minutes: Annotated[int, Field(ge=1, le=1440)] = 15
+    grid_step_minutes: Annotated[int, Field(ge=1, le=1440)] | None = Field(
+        None, description="null: the duration plus buffers, rounded up to the alignment."
+    )
+    lead_time_minutes: Minutes = 0
+    horizon_days: Annotated[int, Field(ge=1, le=1000)] = 90
+    required_skills: Annotated[list[text(60, 1)], Field(max_length=20)] = Field(
+        default_factory=list
+    )
+
+    @model_validator(mode="after")
+    def _one_duration_kind(self) -> ServiceIn:
+        if bool(self.variants) == (self.duration_range is not None):
+            raise FieldProblem(
+                "variants", _("Give either variants or a durationRange, not both.")
+            )
+        return self
+
+
+class VariantOut(Out):
+    id: int
+    name: str
+    duration_minutes: int
+    guests: int
+    price_cents: int | None
+
+
+class DurationRangeOut(Out):
+    unit: Literal["HOUR", "DAY"]
+    min_minutes: int | None = None
+    max_minutes: int | None = None
+    min_days: int | None = None
+    max_days: int | None = None
+
+
+class ServiceOut(Out):
+    id: int
+    venue_id: int
+    name: str
+    description: str
+    resource_ids: list[int]
+    variants: list[VariantOut]
+    duration_range: DurationRangeOut | None
+    buffer_before_minutes: int
+    buffer_after_minutes: int
+    grid_alignment_minutes: int
+    grid_step_minutes: int | None
+    lead_time_minutes: int
+    horizon_days: int
+    required_skills: list[str]
+    active: bool
+
+
+# --- allocations ------------------------------------------------------------------------
+
+
+class Recurrence(Schema):
+    """Repeat weekly on these days, at the first occurrence's local wall time."""
+
+    weekdays: Annotated[list[Weekday], Field(min_length=1, max_length=7)]
+    until: date | None = Field(None, description="Last local date (inclusive); null: forever.")
+
+
+class AllocationIn(Schema):
+    resource_id: Id
+    start_time: Instant
+    end_time: Instant
+    reason: ShortText = ""
+    recurrence: Recurrence | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AllocationIn:
+        if self.end_time <= self.start_time:
+            raise FieldProblem("endTime", _("endTime must be after startTime."))
+        return self
+
+
+class RecurrenceOut(Out):
+    weekdays: list[str]
+    until: date | None
+
+
+class AllocationOut(Out):
+    id: int
+    resource_id: int
+    start_time: Instant
+    end_time: Instant
+    reason: str
+    recurrence: RecurrenceOut | None
+
+
+class AllocationQuery(Schema):
+    resource_id: Id | None = None
+    venue_id: Id | None = None
+    from_: Instant | None = Field(None, alias="from")
+    to: Instant | None = None
+
+
+# --- availability -----------------------------------------------------------------------
+
+
+class SlotsQuery(Schema):
+    start_time: Instant
+    end_time: Instant
+    duration_ms: Annotated[int, Field(ge=60_000, le=366 * 86_400_000)] | None = Field(
+        None, description="Whole minutes. Default: the service's shortest duration."
+    )
+    resource_id: Id | None = None
+    guests: Annotated[int, Field(ge=1, le=10000)] = 1
+
+
+class SlotOut(Out):
+    start_time: Instant
+    end_time: Instant
+    resource_id: int
+    local_start_time: str = Field(description="Wall time in the resource's zone, with offset.")
+    local_end_time: str
+
+
+class SlotsOut(Out):
+    timezone: str
+    slots: list[SlotOut]
+
+
+class EndTimesQuery(Schema):
+    start_time: Instant
+    resource_id: Id | None = None
+    guests: Annotated[int, Field(ge=1, le=10000)] = 1
+
+
+class EndTimeOut(Out):
+    end_time: Instant
+    resource_id: int
+    duration_minutes: int
+    local_end_time: str
+
+
+class EndTimesOut(Out):
+    timezone: str
+    start_time: Instant
+    end_times: list[EndTimeOut]
+
+
+class DaysQuery(Schema):
+    first_day: date
+    last_day: date
+    resource_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DaysQuery:
+        if self.last_day < self.first_day:
+            raise FieldProblem("lastDay", _("lastDay cannot come before firstDay."))
+        return self
+
+
+class DayEndOut(Out):
+    last_day: date
+    end_time: Instant
+    days: int
+    resource_id: int
+
+
+class DayOut(Out):
+    day: date
+    start_time: Instant
+    end_time: Instant
+    resource_id: int
+    end_days: list[DayEndOut]
+
+
+class DaysOut(Out):
+    timezone: str
+    days: list[DayOut]
+
+
+class AvailabilityQuery(Schema):
+    service_id: Id
+    from_: Instant = Field(alias="from")
+    to: Instant
+    variant_id: Id | None = None
+
+
+class AvailableSlot(Out):
+    start_time: Instant
+    end_time: Instant
+    venue_id: int
+    service_id: int
+    variant_id: int | None
+    resource_id: int
+    duration_minutes: int
+
+
+class AvailabilityOut(Out):
+    slots: list[AvailableSlot]
+
+
+# --- bookings ---------------------------------------------------------------------------
+
+
+class CustomerIn(Schema):
+    name: ShortText = ""
+    email: text(254) = ""
+    phone: text(40) = ""
+    notes: LongText = ""
+
+
+class BookingIn(Schema):
+    service_id: Id
+    start_time: Instant
+    end_time: Instant | None = Field(
+        None, description="Optional for fixed durations (the variant decides)."
+    )
+    resource_id: Id | None = None
+    variant_id: Id | None = None
+    guests: Annotated[int, Field(ge=1, le=10000)] = 1
+    customer: CustomerIn = CustomerIn()
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BookingIn:
+        if self.end_time is not None and self.end_time <= self.start_time:
+            raise FieldProblem("endTime", _("endTime must be after startTime."))
+        return self
+
+
+class ConfirmIn(Schema):
+    customer: CustomerIn | None = None
+
+
+class CustomerOut(Out):
+    name: str
+    email: str
+    phone: str
+    notes: str
+
+
+class BookingOut(Out):
+    id: int
+    reference: str
+    status: BookingStatus
+    venue_id: int
+    service_id: int
+    variant_id: int | None
+    resource_ids: list[int]
+    start_time: Instant
+    end_time: Instant
+    expires_at: Instant | None = Field(description="When a hold lapses; null otherwise.")
+    guests: int
+    customer: CustomerOut
+    group_id: str | None = Field(description="Linked daily bookings share it.")
+    created_at: Instant
+
+
+class BookingsQuery(Schema):
+    venue_id: Id | None = None
+    from_: Instant | None = Field(None, alias="from")
+    to: Instant | None = None
+    status: BookingStatus | None = None
+    cursor: text(200) | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 50
+
+
+class BookingPage(Out):
+    data: list[BookingOut]
+    next_cursor: str | None
+
+
+class VenueList(Out):
+    data: list[VenueOut]
+
+
+class ResourceList(Out):
+    data: list[ResourceOut]
+
+
+class ServiceList(Out):
+    data: list[ServiceOut]
+
+
+class AllocationList(Out):
+    data: list[AllocationOut]
+
+
+class ListQuery(Schema):
+    venue_id: Id | None = None
+
+
+# --- errors -----------------------------------------------------------------------------
+
+
+class ErrorBody(Out):
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    message: str
+    fields: dict[str, str] | None = None
+    alternatives: list[str] | None = Field(
+        None, description="SLOT_TAKEN: the next free starts (UTC)."
+    )
+
+
+class ErrorOut(Out):
+    error: ErrorBody

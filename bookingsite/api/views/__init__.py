@@ -1,0 +1,1 @@
+"""The partner API's views, one module per area."""

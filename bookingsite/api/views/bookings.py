@@ -1,0 +1,142 @@
+"""Bookings: hold, confirm, cancel, read, list. The booking service does the work."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import request
+from flask_babel import gettext as _
+
+from bookingsite import errors
+from bookingsite.api import access, present
+from bookingsite.api import schemas as s
+from bookingsite.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from bookingsite.api.parsing import invalid
+from bookingsite.api.routing import operation
+from bookingsite.api.types import MAX_ID
+from bookingsite.booking import service as booking_service
+from bookingsite.booking.service import Customer, HoldRequest
+from bookingsite.clock import parse_instant, utcnow
+from bookingsite.extensions import db
+from bookingsite.models import Booking, BookingStatus, Channel
+
+BOOKINGS = "Bookings"
+
+
+def _customer(body: s.CustomerIn) -> Customer:
+    return Customer(name=body.name, email=body.email, phone=body.phone, notes=body.notes)
+
+
+@operation("POST", "/bookings", summary="Hold a slot", tag=BOOKINGS, body=s.BookingIn,
+           response=s.BookingOut, status=201,
+           errors=(errors.SLOT_TAKEN, errors.SLOT_UNAVAILABLE, errors.NOT_FOUND))
+def create_booking(body: s.BookingIn) -> s.BookingOut:
+    """Places a hold that lapses at `expiresAt` unless confirmed. A taken range answers
+    409 SLOT_TAKEN with the next free starts in `alternatives`; a range the rules refuse
+    (closed, off the grid, too soon...) answers 422 SLOT_UNAVAILABLE. Daily services:
+    start at the first day's opening, end at the last day's close; linked daily bookings
+    share `groupId`."""
+    service = access.service(body.service_id)
+    if body.resource_id is not None and body.resource_id not in {r.id for r in service.places}:
+        raise invalid("resourceId", _("This resource does not serve the service."))
+    booking = booking_service.hold(
+        HoldRequest(
+            service_id=service.id,
+            start=body.start_time,
+            end=body.end_time,
+            variant_id=body.variant_id,
+            resource_id=body.resource_id,
+            guests=body.guests,
+            customer=_customer(body.customer),
+            channel=Channel.PARTNER,
+            partner_id=access.partner().id,
+            idempotency_key=request.headers.get(IDEMPOTENCY_HEADER),
+            locale=service.venue.default_locale,
+        )
+    )
+    return present.booking(booking, utcnow())
+
+
+@operation("POST", "/bookings/<int:booking_id>/confirm", summary="Confirm a hold",
+           tag=BOOKINGS, body=s.ConfirmIn, response=s.BookingOut,
+           errors=(errors.HOLD_EXPIRED, errors.INVALID_STATE))
+def confirm_booking(booking_id: int, body: s.ConfirmIn) -> s.BookingOut:
+    """Turns a live hold into a booking (and its linked days); confirming twice is
+    harmless. After the hold lapsed: 409 HOLD_EXPIRED."""
+    booking = access.booking(booking_id)
+    customer = _customer(body.customer) if body.customer is not None else None
+    return present.booking(booking_service.confirm(booking.id, customer), utcnow())
+
+
+@operation("POST", "/bookings/<int:booking_id>/cancel", summary="Cancel a booking",
+           tag=BOOKINGS, response=s.BookingOut)
+def cancel_booking(booking_id: int) -> s.BookingOut:
+    """Frees the range at once (and the linked days); cancelling twice is harmless."""
+    booking = access.booking(booking_id)
+    return present.booking(booking_service.cancel(booking.id), utcnow())
+
+
+@operation("GET", "/bookings/<int:booking_id>", summary="Get a booking", tag=BOOKINGS,
+           response=s.BookingOut)
+def get_booking(booking_id: int) -> s.BookingOut:
+    return present.booking(access.booking(booking_id), utcnow())
+
+
+def _encode_cursor(booking: Booking) -> str:
+    raw = json.dumps([booking.start_at.isoformat(), booking.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        start, booking_id = json.loads(raw)
+        if not (isinstance(booking_id, int) and 1 <= booking_id <= MAX_ID):
+            raise ValueError(booking_id)
+        return parse_instant(start), booking_id
+    except (ValueError, TypeError, OverflowError, binascii.Error):
+        raise invalid("cursor", _("This cursor is not valid.")) from None
+
+
+def _status_filter(status: BookingStatus, now: datetime) -> sa.ColumnElement[bool]:
+    lapsed = sa.and_(Booking.status == BookingStatus.HOLD, Booking.hold_expires_at <= now)
+    if status == BookingStatus.HOLD:
+        return sa.and_(Booking.status == BookingStatus.HOLD, Booking.hold_expires_at > now)
+    if status == BookingStatus.EXPIRED:
+        return sa.or_(Booking.status == BookingStatus.EXPIRED, lapsed)
+    return Booking.status == status
+
+
+@operation("GET", "/bookings", summary="List the key's bookings", tag=BOOKINGS,
+           query=s.BookingsQuery, response=s.BookingPage)
+def list_bookings(query: s.BookingsQuery) -> s.BookingPage:
+    """The bookings this key made, by start time. Pass `nextCursor` back as `cursor` for
+    the next page; it is null on the last one."""
+    now = utcnow()
+    statement = access.own_bookings().order_by(Booking.start_at, Booking.id)
+    if query.venue_id is not None:
+        statement = statement.where(Booking.venue_id == query.venue_id)
+    if query.from_ is not None:
+        statement = statement.where(Booking.end_at > query.from_)
+    if query.to is not None:
+        statement = statement.where(Booking.start_at < query.to)
+    if query.status is not None:
+        statement = statement.where(_status_filter(query.status, now))
+    if query.cursor is not None:
+        after_start, after_id = _decode_cursor(query.cursor)
+        statement = statement.where(
+            sa.or_(
+                Booking.start_at > after_start,
+                sa.and_(Booking.start_at == after_start, Booking.id > after_id),
+            )
+        )
+    rows = list(db.session.scalars(statement.limit(query.limit + 1)))
+    page, more = rows[: query.limit], len(rows) > query.limit
+    return s.BookingPage(
+        data=[present.booking(b, now) for b in page],
+        next_cursor=_encode_cursor(page[-1]) if more else None,
+    )

@@ -1,0 +1,270 @@
+"""Set-up calls (manage scope): venues, resources, services, allocations."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from bookingsite.api import access, present
+from bookingsite.api import schemas as s
+from bookingsite.api.parsing import invalid
+from bookingsite.api.routing import operation
+from bookingsite.api.schemas import WEEKDAYS
+from bookingsite.extensions import db
+from bookingsite.models import (
+    Allocation,
+    DurationMode,
+    Resource,
+    Service,
+    ServiceVariant,
+    Venue,
+)
+
+SETUP = "Set-up"
+
+
+def _slug(name: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "item"
+    slug = base
+    while slug in taken:
+        slug = f"{base}-{secrets.token_hex(3)}"
+    return slug
+
+
+def _hours(value: dict | None) -> dict | None:
+    return None if value is None else {day: periods for day, periods in value.items()}
+
+
+def _exceptions(value: dict) -> dict:
+    return {day.isoformat(): periods for day, periods in value.items()}
+
+
+# --- venues -----------------------------------------------------------------------------
+
+
+@operation("POST", "/venues", summary="Create a venue", tag=SETUP, body=s.VenueIn,
+           response=s.VenueOut, status=201, manage=True)
+def create_venue(body: s.VenueIn) -> s.VenueOut:
+    """The venue joins the calling key's venues."""
+    taken = set(db.session.scalars(sa.select(Venue.slug)))
+    venue = Venue(
+        slug=_slug(body.name, taken),
+        name=body.name,
+        city=body.city,
+        description=body.description,
+        timezone=body.timezone,
+        default_locale=body.locale,
+        currency=body.currency,
+        hold_ttl_minutes=body.hold_ttl_minutes,
+    )
+    access.partner().venues.append(venue)
+    db.session.commit()
+    return present.venue(venue)
+
+
+@operation("GET", "/venues", summary="List the key's venues", tag=SETUP, response=s.VenueList)
+def list_venues() -> s.VenueList:
+    return s.VenueList(data=[present.venue(v) for v in access.partner().venues])
+
+
+@operation("GET", "/venues/<int:venue_id>", summary="Get a venue", tag=SETUP,
+           response=s.VenueOut)
+def get_venue(venue_id: int) -> s.VenueOut:
+    return present.venue(access.venue(venue_id))
+
+
+# --- resources --------------------------------------------------------------------------
+
+
+@operation("POST", "/resources", summary="Create a resource", tag=SETUP, body=s.ResourceIn,
+           response=s.ResourceOut, status=201, manage=True)
+def create_resource(body: s.ResourceIn) -> s.ResourceOut:
+    """A room, court, kit, vehicle or staff member, with its working hours
+    (`null`: around the clock) and dated exceptions, in its own zone."""
+    venue = access.venue(body.venue_id)
+    resource = Resource(
+        venue=venue,
+        name=body.name,
+        kind=body.kind,
+        timezone=body.timezone,
+        capacity=body.capacity,
+        attributes=body.metadata,
+        skills=list(body.skills),
+        weekly_hours=_hours(body.working_hours),
+        hour_exceptions=_exceptions(body.exceptions),
+    )
+    db.session.add(resource)
+    db.session.commit()
+    return present.resource(resource)
+
+
+@operation("GET", "/resources", summary="List resources", tag=SETUP, query=s.ListQuery,
+           response=s.ResourceList)
+def list_resources(query: s.ListQuery) -> s.ResourceList:
+    venues = access.venue_ids()
+    if query.venue_id is not None:
+        venues &= {query.venue_id}
+    rows = db.session.scalars(
+        sa.select(Resource).where(Resource.venue_id.in_(venues)).order_by(Resource.id)
+    )
+    return s.ResourceList(data=[present.resource(r) for r in rows])
+
+
+@operation("GET", "/resources/<int:resource_id>", summary="Get a resource", tag=SETUP,
+           response=s.ResourceOut)
+def get_resource(resource_id: int) -> s.ResourceOut:
+    return present.resource(access.resource(resource_id))
+
+
+@operation("PATCH", "/resources/<int:resource_id>", summary="Change a resource", tag=SETUP,
+           body=s.ResourcePatch, response=s.ResourceOut, manage=True)
+def patch_resource(resource_id: int, body: s.ResourcePatch) -> s.ResourceOut:
+    """Only the fields sent change. Existing bookings stay as they are."""
+    resource = access.resource(resource_id)
+    sent = body.model_fields_set
+    simple = {"name": "name", "kind": "kind", "timezone": "timezone", "capacity": "capacity",
+              "metadata": "attributes", "active": "active"}
+    for field, column in simple.items():
+        if field in sent:
+            setattr(resource, column, getattr(body, field))
+    if "skills" in sent:
+        resource.skills = list(body.skills)
+    if "working_hours" in sent:
+        resource.weekly_hours = _hours(body.working_hours)
+    if "exceptions" in sent:
+        resource.hour_exceptions = _exceptions(body.exceptions)
+    db.session.commit()
+    return present.resource(resource)
+
+
+# --- services ---------------------------------------------------------------------------
+
+
+@operation("POST", "/services", summary="Create a service", tag=SETUP, body=s.ServiceIn,
+           response=s.ServiceOut, status=201, manage=True)
+def create_service(body: s.ServiceIn) -> s.ServiceOut:
+    """Either fixed `variants` (duration x guests) or a `durationRange` by the hour or
+    by the day; any free resource of `resourceIds` serves it."""
+    venue = access.venue(body.venue_id)
+    resources = db.session.scalars(
+        sa.select(Resource).where(Resource.id.in_(body.resource_ids), Resource.venue_id == venue.id)
+    ).all()
+    if len(resources) != len(set(body.resource_ids)):
+        raise invalid("resourceIds", _("Every resource must belong to the venue."))
+    taken = set(db.session.scalars(sa.select(Service.slug).where(Service.venue_id == venue.id)))
+    service = Service(
+        venue=venue,
+        slug=_slug(body.name, taken),
+        name=body.name,
+        description=body.description,
+        resources=list(resources),
+        buffer_before_minutes=body.buffer_before_minutes,
+        buffer_after_minutes=body.buffer_after_minutes,
+        grid_alignment_minutes=body.grid_alignment_minutes,
+        grid_step_minutes=body.grid_step_minutes,
+        lead_time_minutes=body.lead_time_minutes,
+        horizon_days=body.horizon_days,
+        required_skills=list(body.required_skills),
+    )
+    span = body.duration_range
+    if isinstance(span, s.HourRange):
+        service.duration_mode = DurationMode.HOURLY
+        service.min_minutes, service.max_minutes = span.min_minutes, span.max_minutes
+    elif isinstance(span, s.DayRange):
+        service.duration_mode = DurationMode.DAILY
+        service.min_days, service.max_days = span.min_days, span.max_days
+    else:
+        service.duration_mode = DurationMode.FIXED
+        service.variants = [
+            ServiceVariant(name=v.name, duration_minutes=v.duration_minutes, guests=v.guests,
+                           price_cents=v.price_cents)
+            for v in body.variants or ()
+        ]
+    db.session.add(service)
+    db.session.commit()
+    return present.service(service)
+
+
+@operation("GET", "/services", summary="List services", tag=SETUP, query=s.ListQuery,
+           response=s.ServiceList)
+def list_services(query: s.ListQuery) -> s.ServiceList:
+    venues = access.venue_ids()
+    if query.venue_id is not None:
+        venues &= {query.venue_id}
+    rows = db.session.scalars(
+        sa.select(Service)
+        .where(Service.venue_id.in_(venues), Service.active)
+        .order_by(Service.id)
+    )
+    return s.ServiceList(data=[present.service(r) for r in rows])
+
+
+@operation("GET", "/services/<int:service_id>", summary="Get a service", tag=SETUP,
+           response=s.ServiceOut)
+def get_service(service_id: int) -> s.ServiceOut:
+    return present.service(access.service(service_id))
+
+
+# --- allocations ------------------------------------------------------------------------
+
+
+@operation("POST", "/allocations", summary="Block time on a resource", tag=SETUP,
+           body=s.AllocationIn, response=s.AllocationOut, status=201, manage=True)
+def create_allocation(body: s.AllocationIn) -> s.AllocationOut:
+    """Maintenance, set-up, a private event, a lunch break: not bookable, respected by
+    every availability query. `recurrence` repeats it weekly at the same local time."""
+    resource = access.resource(body.resource_id)
+    allocation = Allocation(
+        resource=resource,
+        start_at=body.start_time,
+        end_at=body.end_time,
+        reason=body.reason,
+        partner_id=access.partner().id,
+    )
+    if body.recurrence is not None:
+        allocation.weekdays = sorted({WEEKDAYS.index(d) for d in body.recurrence.weekdays})
+        allocation.repeat_until = body.recurrence.until
+    db.session.add(allocation)
+    db.session.commit()
+    return present.allocation(allocation)
+
+
+@operation("GET", "/allocations", summary="List allocations", tag=SETUP,
+           query=s.AllocationQuery, response=s.AllocationList)
+def list_allocations(query: s.AllocationQuery) -> s.AllocationList:
+    """Recurring allocations are listed whatever the range."""
+    venues = access.venue_ids()
+    if query.venue_id is not None:
+        venues &= {query.venue_id}
+    statement = (
+        sa.select(Allocation)
+        .join(Resource, Resource.id == Allocation.resource_id)
+        .where(Resource.venue_id.in_(venues))
+        .order_by(Allocation.start_at, Allocation.id)
+    )
+    if query.resource_id is not None:
+        statement = statement.where(Allocation.resource_id == query.resource_id)
+    recurring = Allocation.weekdays.is_not(None)
+    if query.from_ is not None:
+        statement = statement.where(sa.or_(recurring, Allocation.end_at > query.from_))
+    if query.to is not None:
+        statement = statement.where(sa.or_(recurring, Allocation.start_at < query.to))
+    rows = db.session.scalars(statement)
+    return s.AllocationList(data=[present.allocation(a) for a in rows])
+
+
+@operation("GET", "/allocations/<int:allocation_id>", summary="Get an allocation", tag=SETUP,
+           response=s.AllocationOut)
+def get_allocation(allocation_id: int) -> s.AllocationOut:
+    return present.allocation(access.allocation(allocation_id))
+
+
+@operation("DELETE", "/allocations/<int:allocation_id>", summary="Remove an allocation",
+           tag=SETUP, status=204, manage=True)
+def delete_allocation(allocation_id: int) -> None:
+    db.session.delete(access.allocation(allocation_id))
+    db.session.commit()
+

@@ -1,0 +1,619 @@
+"""The availability rules, each written once, and the searches built on them.
+
+Two ways to ask the same question share the rules below:
+
+* one range on one resource (`why_not`, `pick`, `end_times`, the daily searches) runs the
+  checks in `_place_reason`, `_staff_serves` and `_conflict`;
+* a whole window (`find_slots`, `next_available`) lists the grid starts that fit the hours,
+  window, lead time and horizon once (`_Query.starts`), then per resource marks the starts
+  whose occupied range meets a busy interval (`_Occupied`), two bisections per interval.
+  Sets of starts are int bitmasks over the sorted candidates, so "the lowest-id resource
+  that is free" is a few big-int operations per resource rather than a loop per start.
+
+The property tests check that both ways agree.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, timedelta
+from operator import attrgetter
+
+from .model import (
+    ZERO,
+    BusyKind,
+    DayEnd,
+    DaySlot,
+    EndOption,
+    Interval,
+    Reason,
+    Request,
+    Resource,
+    Slot,
+    WorkingHours,
+    require_utc,
+)
+from .wallclock import (
+    ONE_DAY,
+    ONE_US,
+    Period,
+    block_instants,
+    days,
+    local_date,
+    open_spans,
+    working_periods,
+)
+
+# Busy time inside the engine: start, end and kind (venue too, while reading staff).
+Taken = tuple[datetime, datetime, BusyKind]
+Span = tuple[datetime, datetime]
+_by_id = attrgetter("id")
+_taken = attrgetter("interval.start", "interval.end", "kind")
+_taken_where = attrgetter("interval.start", "interval.end", "kind", "venue_id")
+
+
+class _Query:
+    """One engine call: the request's limits, and caches that live as long as the call
+    (working periods per hours, busy intervals per resource)."""
+
+    def __init__(self, req: Request) -> None:
+        policy = req.policy
+        self.req = req
+        self.before = policy.buffer_before
+        self.after = policy.buffer_after
+        self.earliest = req.now + policy.lead_time
+        self.latest = req.now + policy.horizon
+        self._periods: dict[tuple[WorkingHours, date, date], list[Period]] = {}
+        self._busy: dict[tuple[int, bool], list[Taken]] = {}
+
+    def step(self, duration: timedelta) -> timedelta:
+        policy = self.req.policy
+        return policy.grid.step_for(duration, policy.buffers)
+
+    def places(self, resource_id: int | None = None) -> list[Resource]:
+        wanted = self.req.resource_id if resource_id is None else resource_id
+        return sorted((p for p in self.req.places if wanted is None or p.id == wanted), key=_by_id)
+
+    def staff(self, staff_id: int | None = None) -> list[Resource] | None:
+        """Qualified staff by id, or None when the service needs nobody."""
+        required = self.req.policy.required_skills
+        if not required:
+            return None
+        return sorted(
+            (s for s in self.req.staff if required <= s.skills and staff_id in (None, s.id)),
+            key=_by_id,
+        )
+
+    def periods(self, hours: WorkingHours, lo: datetime, hi: datetime) -> list[Period]:
+        """Working periods of every local date that instants lo..hi can touch."""
+        zone = hours.tz
+        key = (hours, local_date(lo, zone) - ONE_DAY, local_date(hi, zone) + ONE_DAY)
+        if key not in self._periods:
+            self._periods[key] = working_periods(*key)
+        return self._periods[key]
+
+    def spans(self, hours: WorkingHours, lo: datetime, hi: datetime) -> list[Span]:
+        return open_spans(self.periods(hours, lo, hi))
+
+    def busy(
+        self, resource: Resource, lo: datetime, hi: datetime, *, staff: bool = False
+    ) -> list[Taken]:
+        """The resource's bookings and allocations, plus its recurring blocks around lo..hi.
+        For staff, a booking at another venue than the service's is widened by the travel
+        buffer on both sides."""
+        key = (id(resource), staff)
+        if key not in self._busy:
+            self._busy[key] = self._read_busy(resource, staff)
+        taken = self._busy[key]
+        if not resource.recurring_blocks:
+            return taken
+        zone = resource.hours.tz
+        first, last = local_date(lo, zone) - ONE_DAY, local_date(hi, zone)
+        return taken + [
+            (start, end, BusyKind.ALLOCATION)
+            for block in resource.recurring_blocks
+            for start, end in block_instants(block, zone, first, last)
+        ]
+
+    def _read_busy(self, resource: Resource, staff: bool) -> list[Taken]:
+        policy = self.req.policy
+        travel, here = policy.travel_buffer, policy.venue_id
+        if not (staff and travel and here is not None):
+            return list(map(_taken, resource.busy))
+        return [
+            (start - travel, end + travel, kind)
+            if venue not in (None, here)
+            else (start, end, kind)
+            for start, end, kind, venue in map(_taken_where, resource.busy)
+        ]
+
+    def starts(
+        self, hours: WorkingHours, lo: datetime, hi: datetime, duration: timedelta, step: timedelta
+    ) -> list[datetime]:
+        """Grid starts from lo to hi (inclusive) whose [start, start + duration) stays in
+        open time, in order."""
+        periods = self.periods(hours, lo, hi + duration)
+        spans = open_spans(periods)
+        zone = hours.tz
+        starts: list[datetime] = []
+        span = 0
+        for period in periods:
+            while spans[span][1] < period.close:
+                span += 1
+            last = min(hi, spans[span][1] - duration)
+            if last < lo or period.close <= lo:
+                continue
+            grid = period.grid(step, zone)
+            starts.extend(grid[bisect_left(grid, lo) : bisect_right(grid, last)])
+        return starts
+
+
+# --- the rules, for one range on one resource ----------------------------------------
+
+
+def _day_hulls(periods: list[Period]) -> dict[date, Span]:
+    """Each local date's working time as one range: its first opening to its last close."""
+    hulls: dict[date, Span] = {}
+    for period in periods:
+        opens = hulls[period.day][0] if period.day in hulls else period.open
+        hulls[period.day] = (opens, period.close)
+    return hulls
+
+
+def _inside_hours(q: _Query, hours: WorkingHours, start: datetime, end: datetime) -> bool:
+    """Rule 1: [start, end) lies in open time, or is exactly one local date's working time
+    (a daily booking spans that day's breaks)."""
+    if any(opens <= start and end <= closes for opens, closes in q.spans(hours, start, end)):
+        return True
+    return (start, end) in _day_hulls(q.periods(hours, start, end)).values()
+
+
+def _on_grid(q: _Query, hours: WorkingHours, start: datetime, step: timedelta) -> bool:
+    """Rule 2: start is a grid point of the working period it falls in."""
+    for period in q.periods(hours, start, start):
+        if period.open <= start < period.close:
+            return start in period.grid(step, hours.tz)
+    return False
+
+
+def _conflict(
+    busy: list[Taken], start: datetime, end: datetime, before: timedelta, after: timedelta
+) -> Reason | None:
+    """Rule 4: the bare range must miss every allocation and booking, the buffered range
+    [start - before, end + after) must miss everything."""
+    booked = buffered = False
+    for busy_start, busy_end, kind in busy:
+        if busy_start < end and start < busy_end:
+            if kind is BusyKind.ALLOCATION:
+                return Reason.BLOCKED
+            booked = True
+        elif busy_start < end + after and start - before < busy_end:
+            buffered = True
+    return Reason.BOOKED if booked else Reason.BUFFER if buffered else None
+
+
+def _place_reason(
+    q: _Query, place: Resource, start: datetime, end: datetime, step: timedelta | None
+) -> Reason | None:
+    """Rules 1-5 for a place, first failure first. `step` None skips the grid: whole days
+    start at an opening by construction."""
+    if not _inside_hours(q, place.hours, start, end):
+        return Reason.CLOSED
+    if step is not None and not _on_grid(q, place.hours, start, step):
+        return Reason.OFF_GRID
+    if start < q.earliest:
+        return Reason.TOO_SOON
+    if start > q.latest:
+        return Reason.BEYOND_HORIZON
+    if q.req.guests > place.capacity:
+        return Reason.OVER_CAPACITY
+    busy = q.busy(place, start - q.before, end + q.after)
+    return _conflict(busy, start, end, q.before, q.after)
+
+
+def _staff_serves(q: _Query, member: Resource, start: datetime, end: datetime) -> bool:
+    """Rule 6: on shift for [start, end) and free over the occupied range."""
+    if not _inside_hours(q, member.hours, start, end):
+        return False
+    busy = q.busy(member, start - q.before, end + q.after, staff=True)
+    return _conflict(busy, start, end, q.before, q.after) is None
+
+
+def _first_staff(
+    q: _Query, staff: list[Resource], start: datetime, end: datetime
+) -> Resource | None:
+    return next((m for m in staff if _staff_serves(q, m, start, end)), None)
+
+
+def _check(
+    req: Request,
+    start: datetime,
+    end: datetime,
+    resource_id: int | None,
+    staff_id: int | None,
+    grid_duration: timedelta | None,
+) -> tuple[Reason | None, Resource | None, Resource | None]:
+    """The first failing reason, or None with the place and staff member that serve."""
+    require_utc("start", start)
+    require_utc("end", end)
+    if end <= start:
+        return Reason.INVALID_DURATION, None, None
+    q = _Query(req)
+    step = q.step(grid_duration if grid_duration is not None else end - start)
+    best = Reason.CLOSED
+    for place in q.places(resource_id):
+        reason = _place_reason(q, place, start, end, step)
+        if reason is None:
+            break
+        if reason.rank > best.rank:
+            best = reason
+    else:
+        return best, None, None
+    staff = q.staff(staff_id)
+    if staff is None:
+        return None, place, None
+    member = _first_staff(q, staff, start, end)
+    if member is None:
+        return Reason.NO_STAFF, None, None
+    return None, place, member
+
+
+def why_not(
+    req: Request,
+    start: datetime,
+    end: datetime,
+    resource_id: int | None = None,
+    staff_id: int | None = None,
+    grid_duration: timedelta | None = None,
+) -> Reason | None:
+    """None if [start, end) is bookable on the given place (or any, lowest id first) with a
+    qualified staff member where one is needed; otherwise the first failing reason of the
+    most promising place. `grid_duration` is the duration the start grid was built for
+    when it differs from end - start (hourly ranges list starts for the minimum)."""
+    reason, _, _ = _check(req, start, end, resource_id, staff_id, grid_duration)
+    return reason
+
+
+def pick(
+    req: Request, start: datetime, end: datetime, grid_duration: timedelta | None = None
+) -> Slot | None:
+    """The place and staff member, lowest ids first, that would serve [start, end)."""
+    reason, place, member = _check(req, start, end, None, None, grid_duration)
+    if reason is not None or place is None:
+        return None
+    policy = req.policy
+    staff_id = member.id if member is not None else None
+    return Slot(start, end, place.id, staff_id, policy.buffer_before, policy.buffer_after)
+
+
+# --- searching a window ---------------------------------------------------------------
+
+
+def _flags(flags: bytearray) -> int:
+    """A set of candidate indices as an int with byte i set to 1 for each member: marked
+    in a bytearray, so that a range is one slice assignment, then read as an int, so that
+    and/or/xor of whole sets run in C."""
+    return int.from_bytes(flags, "little")
+
+
+def _members(flags: int, size: int) -> Iterator[int]:
+    """The indices in a set made by `_flags`, lowest first."""
+    data = flags.to_bytes(size, "little")
+    index = data.find(1)
+    while index >= 0:
+        yield index
+        index = data.find(1, index + 1)
+
+
+class _Occupied:
+    """Where each candidate start's occupied range [s - before, s + duration + after)
+    begins and ends, in candidate order (both sorted, like the starts)."""
+
+    def __init__(self, starts: list[datetime], ahead: timedelta, behind: timedelta) -> None:
+        self.begins = [start - behind for start in starts]
+        self.ends = [start + ahead for start in starts]
+        self.ones = memoryview(b"\x01" * len(starts))
+
+    def meeting(self, busy: list[Taken]) -> int:
+        """The starts whose occupied range meets a busy interval [b, e), that is whose
+        range ends after b and begins before e: two bisections per interval."""
+        begins, ends, ones = self.begins, self.ends, self.ones
+        flags = bytearray(len(begins))
+        for busy_start, busy_end, _ in busy:
+            first = bisect_right(ends, busy_start)
+            stop = bisect_left(begins, busy_end, first)
+            flags[first:stop] = ones[: stop - first]
+        return _flags(flags)
+
+
+def _within(starts: list[datetime], spans: list[Span], duration: timedelta) -> int:
+    """The starts s with [s, s + duration) inside one of the spans."""
+    flags = bytearray(len(starts))
+    for opens, closes in spans:
+        first = bisect_left(starts, opens)
+        stop = bisect_right(starts, closes - duration, first)
+        flags[first:stop] = b"\x01" * (stop - first)
+    return _flags(flags)
+
+
+def _candidates(
+    starts_by_hours: dict[WorkingHours, list[datetime]],
+) -> tuple[list[datetime], dict[WorkingHours, int]]:
+    """All candidate starts in order, and per working hours the set of its own."""
+    if len(starts_by_hours) == 1:
+        ((hours, starts),) = starts_by_hours.items()
+        return starts, {hours: _flags(bytearray(b"\x01" * len(starts)))}
+    merged = sorted(set().union(*starts_by_hours.values()))
+    index = {start: i for i, start in enumerate(merged)}
+    own = {}
+    for hours, starts in starts_by_hours.items():
+        flags = bytearray(len(merged))
+        for start in starts:
+            flags[index[start]] = 1
+        own[hours] = _flags(flags)
+    return merged, own
+
+
+def _search(
+    q: _Query,
+    window_lo: datetime,
+    window_hi: datetime,
+    duration: timedelta,
+    first_only: bool = False,
+) -> list[Slot]:
+    """Slots with window_lo <= start and start + duration <= window_hi, one per start,
+    served by the lowest-id free place (and staff member)."""
+    lo = max(window_lo, q.earliest)
+    hi = min(window_hi - duration, q.latest)
+    places = [p for p in q.places() if q.req.guests <= p.capacity]
+    staff = q.staff()
+    if lo > hi or not places or staff == []:
+        return []
+    step = q.step(duration)
+    starts_by_hours: dict[WorkingHours, list[datetime]] = {}
+    for place in places:
+        if place.hours not in starts_by_hours:
+            starts_by_hours[place.hours] = q.starts(place.hours, lo, hi, duration, step)
+    starts, own_starts = _candidates(starts_by_hours)
+    reach_lo, reach_hi = lo - q.before, hi + duration + q.after
+    occupied = _Occupied(starts, duration + q.after, q.before)
+
+    unserved = 0
+    for mask in own_starts.values():
+        unserved |= mask
+    offered = unserved
+    place_takes = []
+    for place in places:
+        open_to_it = own_starts[place.hours] & unserved
+        if not open_to_it:
+            continue
+        free = open_to_it & ~occupied.meeting(q.busy(place, reach_lo, reach_hi))
+        place_takes.append((place.id, free))
+        unserved ^= free
+        if not unserved:
+            break
+    served = offered ^ unserved
+
+    staff_takes = []
+    if staff is not None:
+        unstaffed = served
+        for member in staff:
+            on_shift = (
+                _within(starts, q.spans(member.hours, lo, hi + duration), duration) & unstaffed
+            )
+            if not on_shift:
+                continue
+            busy = q.busy(member, reach_lo, reach_hi, staff=True)
+            free = on_shift & ~occupied.meeting(busy)
+            staff_takes.append((member.id, free))
+            unstaffed ^= free
+            if not unstaffed:
+                break
+        served ^= unstaffed
+
+    place_of = _owners(len(starts), place_takes, served)
+    staff_of = _owners(len(starts), staff_takes, served)
+    policy = q.req.policy
+    slots = []
+    for i in _members(served, len(starts)):
+        start = starts[i]
+        slots.append(
+            Slot(
+                start,
+                start + duration,
+                place_of[i],
+                staff_of[i],
+                policy.buffer_before,
+                policy.buffer_after,
+            )
+        )
+        if first_only:
+            break
+    return slots
+
+
+def _owners(size: int, takes: list[tuple[int, int]], served: int) -> list[int | None]:
+    owner: list[int | None] = [None] * size
+    for resource_id, members in takes:
+        for i in _members(members & served, size):
+            owner[i] = resource_id
+    return owner
+
+
+def find_slots(req: Request, window: Interval, duration: timedelta) -> list[Slot]:
+    """Every bookable slot lying wholly inside the window, sorted by start, one per start
+    (the lowest-id free place; `req.resource_id` restricts to one)."""
+    if duration <= ZERO:
+        raise ValueError("a slot needs a positive duration")
+    return _search(_Query(req), window.start, window.end, duration)
+
+
+def next_available(req: Request, after: datetime, duration: timedelta) -> Slot | None:
+    """The earliest slot starting at or after `after`, within lead time and horizon.
+
+    Searches windows that double in length (a day, two, four...), so a first free slot
+    n days out costs about log2(n) searches, not n."""
+    require_utc("after", after)
+    if duration <= ZERO:
+        raise ValueError("a slot needs a positive duration")
+    q = _Query(req)
+    width = ONE_DAY
+    lo = max(after, q.earliest)
+    while lo <= q.latest:
+        hi = min(lo + width, q.latest)  # starts from lo to hi, both included
+        found = _search(q, lo, hi + duration, duration, first_only=True)
+        if found:
+            return found[0]
+        lo, width = hi + ONE_US, width * 2
+    return None
+
+
+# --- hourly ranges --------------------------------------------------------------------
+
+
+def _latest_end(
+    q: _Query, resource: Resource, start: datetime, until: datetime, *, staff: bool
+) -> datetime:
+    """How far a booking from `start` can run on a resource that serves its minimum: to the
+    end of the open span or to the next busy interval, less the after-buffer."""
+    latest = next(
+        closes for opens, closes in q.spans(resource.hours, start, until) if opens <= start < closes
+    )
+    for busy_start, busy_end, _ in q.busy(resource, start - q.before, until + q.after, staff=staff):
+        if busy_end > start - q.before:
+            latest = min(latest, busy_start - q.after)
+    return latest
+
+
+def end_times(
+    req: Request, start: datetime, min_duration: timedelta, max_duration: timedelta
+) -> list[EndOption]:
+    """Rule 7: the possible ends for a chosen start, from start + min to start + max in
+    steps of the grid's alignment, cut at the first conflict; each end once, with the
+    lowest-id place (and staff member) that can serve it. Empty when the start is not
+    bookable for the minimum duration."""
+    require_utc("start", start)
+    if min_duration <= ZERO:
+        raise ValueError("a slot needs a positive duration")
+    q = _Query(req)
+    step = q.step(min_duration)
+    until = start + max_duration
+    place_reach = [
+        (place.id, _latest_end(q, place, start, until, staff=False))
+        for place in q.places()
+        if _place_reason(q, place, start, start + min_duration, step) is None
+    ]
+    staff = q.staff()
+    staff_reach: list[tuple[int | None, datetime]] = (
+        [(None, until)]
+        if staff is None
+        else [
+            (m.id, _latest_end(q, m, start, until, staff=True))
+            for m in staff
+            if _staff_serves(q, m, start, start + min_duration)
+        ]
+    )
+    options = []
+    alignment = req.policy.grid.alignment
+    end = start + min_duration
+    while end <= until:
+        place_id = next((rid for rid, reach in place_reach if reach >= end), None)
+        staff_entry = next((entry for entry in staff_reach if entry[1] >= end), None)
+        if place_id is None or staff_entry is None:
+            break
+        options.append(EndOption(end, place_id, staff_entry[0]))
+        end += alignment
+    return options
+
+
+# --- daily ranges ---------------------------------------------------------------------
+
+
+def _runs(q: _Query, resource: Resource, first_day: date, count: int, *, staff: bool) -> list[Span]:
+    """Rule 8 for one resource: the whole-day parts from first_day on, as long as each day
+    has working time and is free (at most `count` days). A day without working time ends
+    the run: consecutive means calendar days, not working days."""
+    hulls = _day_hulls(
+        working_periods(resource.hours, first_day, first_day + timedelta(days=count - 1))
+    )
+    parts: list[Span] = []
+    for day in days(first_day, first_day + timedelta(days=count - 1)):
+        if day not in hulls:
+            break
+        start, end = hulls[day]
+        if staff:
+            fits = _staff_serves(q, resource, start, end)
+        elif not parts:
+            fits = _place_reason(q, resource, start, end, None) is None
+        else:  # lead time, horizon and capacity concern the first day only
+            busy = q.busy(resource, start - q.before, end + q.after)
+            fits = _conflict(busy, start, end, q.before, q.after) is None
+        if not fits:
+            break
+        parts.append((start, end))
+    return parts
+
+
+def _parts(pieces: Sequence[Span]) -> tuple[Interval, ...]:
+    """Whole-day parts as bookings: days that touch (around the clock) become one."""
+    merged: list[Span] = []
+    for start, end in pieces:
+        if merged and merged[-1][1] == start:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return tuple(Interval(start, end) for start, end in merged)
+
+
+def _daily_staff(q: _Query, first_day: date, count: int) -> list[tuple[int | None, int]]:
+    """(staff id, days served in a row) per qualified member; one entry of None when the
+    service needs nobody."""
+    staff = q.staff()
+    if staff is None:
+        return [(None, count)]
+    return [(m.id, len(_runs(q, m, first_day, count, staff=True))) for m in staff]
+
+
+def day_slots(req: Request, first_day: date, last_day: date) -> list[DaySlot]:
+    """Rule 8: per local date, the lowest-id place whose whole working time that day is
+    free, from first_day to last_day. Days without working time are not offered."""
+    q = _Query(req)
+    staff = q.staff()
+    offered: dict[date, DaySlot] = {}
+    for place in q.places():
+        hulls = _day_hulls(working_periods(place.hours, first_day, last_day))
+        for day, (start, end) in hulls.items():
+            if day in offered or _place_reason(q, place, start, end, None) is not None:
+                continue
+            staff_id = None
+            if staff is not None:
+                member = _first_staff(q, staff, start, end)
+                if member is None:
+                    continue
+                staff_id = member.id
+            offered[day] = DaySlot(day, Interval(start, end), place.id, staff_id)
+    return sorted(offered.values())
+
+
+def end_days(req: Request, start_day: date, min_days: int, max_days: int) -> list[DayEnd]:
+    """Rule 8: the possible last days for a run starting on start_day, from
+    start_day + min_days - 1 to start_day + max_days - 1, cut at the first day that is not
+    free (or has no working time); each with the lowest-id place serving the whole run."""
+    if min_days < 1:
+        raise ValueError("a daily booking lasts at least one day")
+    if max_days < min_days:
+        return []
+    q = _Query(req)
+    place_runs = [(p.id, _runs(q, p, start_day, max_days, staff=False)) for p in q.places()]
+    staff_runs = _daily_staff(q, start_day, max_days)
+    ends = []
+    for length in range(min_days, max_days + 1):
+        place = next(((rid, run) for rid, run in place_runs if len(run) >= length), None)
+        member = next((entry for entry in staff_runs if entry[1] >= length), None)
+        if place is None or member is None:
+            break
+        resource_id, run = place
+        last_day = start_day + timedelta(days=length - 1)
+        ends.append(DayEnd(last_day, resource_id, _parts(run[:length]), member[0]))
+    return ends

@@ -1,0 +1,193 @@
+"""Set-up calls: venues, resources, services, allocations, and their validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.functional.api.conftest import Api, create_room_service, error_code
+
+
+@pytest.fixture
+def venue_id(api: Api) -> int:
+    return api.post("/v1/venues", {"name": "Spa", "timezone": "Europe/Berlin"}).get_json()["id"]
+
+
+HOURS = {"mon": [["09:00", "13:00"], ["14:00", "18:00"]], "sat": [["10:00", "00:00"]]}
+
+
+def test_resource_create_read_patch(api: Api, venue_id: int) -> None:
+    created = api.post("/v1/resources", {
+        "venueId": venue_id, "name": "Therapist Ana", "kind": "staff", "capacity": 1,
+        "timezone": "Europe/Lisbon", "metadata": {"languages": ["pt", "en"]},
+        "skills": ["massage"], "workingHours": HOURS, "exceptions": {"2026-12-25": []},
+    })
+    assert created.status_code == 201
+    resource = created.get_json()
+    assert resource == {
+        "id": resource["id"], "venueId": venue_id, "name": "Therapist Ana", "kind": "staff",
+        "timezone": "Europe/Lisbon", "capacity": 1, "metadata": {"languages": ["pt", "en"]},
+        "skills": ["massage"], "workingHours": HOURS, "exceptions": {"2026-12-25": []},
+        "active": True,
+    }
+    assert api.get(f"/v1/resources/{resource['id']}").get_json() == resource
+    assert api.get("/v1/resources", venueId=venue_id).get_json() == {"data": [resource]}
+
+    patched = api.patch(f"/v1/resources/{resource['id']}",
+                        {"workingHours": None, "capacity": 2}).get_json()
+    assert patched["workingHours"] is None  # now around the clock
+    assert patched["capacity"] == 2
+    assert patched["name"] == "Therapist Ana"  # unsent fields stay
+
+
+def test_a_resource_defaults_to_its_venues_zone_and_24_7(api: Api, venue_id: int) -> None:
+    resource = api.post("/v1/resources", {"venueId": venue_id, "name": "Court 1"}).get_json()
+    assert resource["timezone"] == "Europe/Berlin"
+    assert resource["workingHours"] is None
+    assert resource["kind"] == "room"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"capacity": 0}, "capacity"),
+        ({"kind": "boat"}, "kind"),
+        ({"workingHours": {"mon": [["18:00", "09:00"]]}}, "workingHours"),
+        ({"workingHours": {"mon": [["09:00", "12:00"], ["11:00", "13:00"]]}}, "workingHours"),
+        ({"workingHours": {"monday": [["09:00", "12:00"]]}}, "workingHours.monday"),
+        ({"workingHours": {"mon": [["9am", "12:00"]]}}, "workingHours.mon.0.0"),
+        ({"exceptions": {"not-a-date": []}}, "exceptions.not-a-date"),
+        ({"metadata": {"x": "y" * 5000}}, "metadata"),
+        ({"surprise": 1}, "surprise"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_resource_validation_names_the_field(
+    api: Api, venue_id: int, fields: dict, field: str
+) -> None:
+    response = api.post("/v1/resources", {"venueId": venue_id, "name": "R"} | fields)
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "VALIDATION_ERROR"
+    assert field in error["fields"], error
+    assert error["message"]
+
+
+def test_patch_refuses_null_for_required_fields(api: Api, venue_id: int) -> None:
+    resource = api.post("/v1/resources", {"venueId": venue_id, "name": "R"}).get_json()
+    response = api.patch(f"/v1/resources/{resource['id']}", {"name": None})
+    assert response.status_code == 422
+    assert "name" in response.get_json()["error"]["fields"]
+
+
+def test_services_with_variants_or_a_duration_range(api: Api) -> None:
+    ids = create_room_service(api)
+    fixed = api.get(f"/v1/services/{ids['service']}").get_json()
+    assert fixed["variants"][0]["durationMinutes"] == 60
+    assert fixed["durationRange"] is None
+    assert fixed["bufferAfterMinutes"] == 15
+    assert fixed["gridStepMinutes"] is None
+
+    hourly = api.post("/v1/services", {
+        "venueId": ids["venue"], "name": "Studio by the hour", "resourceIds": [ids["room"]],
+        "durationRange": {"unit": "HOUR", "minMinutes": 60, "maxMinutes": 240},
+        "gridAlignmentMinutes": 30, "leadTimeMinutes": 60, "horizonDays": 30,
+    })
+    assert hourly.status_code == 201
+    assert hourly.get_json()["durationRange"] == {
+        "unit": "HOUR", "minMinutes": 60, "maxMinutes": 240, "minDays": None, "maxDays": None,
+    }
+    assert hourly.get_json()["variants"] == []
+    daily = api.post("/v1/services", {
+        "venueId": ids["venue"], "name": "Van", "resourceIds": [ids["room"]],
+        "durationRange": {"unit": "DAY", "minDays": 1, "maxDays": 7},
+    })
+    assert daily.get_json()["durationRange"]["maxDays"] == 7
+    listed = api.get("/v1/services", venueId=ids["venue"]).get_json()["data"]
+    assert [s["id"] for s in listed] == [ids["service"], hourly.get_json()["id"],
+                                         daily.get_json()["id"]]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({}, "variants"),  # neither
+        ({"variants": [{"durationMinutes": 60}],
+          "durationRange": {"unit": "DAY", "minDays": 1, "maxDays": 2}}, "variants"),  # both
+        ({"durationRange": {"unit": "HOUR", "minMinutes": 120, "maxMinutes": 60}},
+         "durationRange.maxMinutes"),
+        ({"durationRange": {"unit": "WEEK"}}, "durationRange"),
+        ({"variants": [{"durationMinutes": 0}]}, "variants.0.durationMinutes"),
+        ({"variants": [{"durationMinutes": 60}], "resourceIds": []}, "resourceIds"),
+        ({"variants": [{"durationMinutes": 60}], "resourceIds": [999]}, "resourceIds"),
+        ({"variants": [{"durationMinutes": 60}], "gridAlignmentMinutes": 0},
+         "gridAlignmentMinutes"),
+    ],
+)
+def test_service_validation_names_the_field(api: Api, fields: dict, field: str) -> None:
+    ids = create_room_service(api)
+    body = {"venueId": ids["venue"], "name": "S", "resourceIds": [ids["room"]]} | fields
+    response = api.post("/v1/services", body)
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["fields"], response.get_json()
+
+
+def test_allocations_create_list_get_delete(api: Api) -> None:
+    ids = create_room_service(api)
+    one_off = api.post("/v1/allocations", {
+        "resourceId": ids["room"], "startTime": "2026-03-02T08:00:00+01:00",
+        "endTime": "2026-03-02T09:00:00+01:00", "reason": "cleaning",
+    })
+    assert one_off.status_code == 201
+    assert one_off.get_json() == {
+        "id": one_off.get_json()["id"], "resourceId": ids["room"],
+        "startTime": "2026-03-02T07:00:00Z", "endTime": "2026-03-02T08:00:00Z",
+        "reason": "cleaning", "recurrence": None,
+    }
+    lunch = api.post("/v1/allocations", {
+        "resourceId": ids["room"], "startTime": "2026-03-02T11:00:00Z",
+        "endTime": "2026-03-02T12:00:00Z", "reason": "lunch",
+        "recurrence": {"weekdays": ["fri", "mon"], "until": "2026-06-30"},
+    }).get_json()
+    assert lunch["recurrence"] == {"weekdays": ["mon", "fri"], "until": "2026-06-30"}
+
+    listed = api.get("/v1/allocations", resourceId=ids["room"],
+                     **{"from": "2026-04-01T00:00:00Z", "to": "2026-04-02T00:00:00Z"})
+    assert [a["id"] for a in listed.get_json()["data"]] == [lunch["id"]]  # recurring: always
+    assert api.get(f"/v1/allocations/{lunch['id']}").get_json() == lunch
+
+    deleted = api.delete(f"/v1/allocations/{lunch['id']}")
+    assert deleted.status_code == 204
+    assert api.get(f"/v1/allocations/{lunch['id']}").status_code == 404
+
+
+def test_a_recurring_allocation_blocks_slots_every_week(api: Api) -> None:
+    ids = create_room_service(api, gridStepMinutes=60, bufferAfterMinutes=0)
+    api.post("/v1/allocations", {
+        "resourceId": ids["room"], "startTime": "2026-03-02T11:00:00Z",
+        "endTime": "2026-03-02T12:00:00Z", "recurrence": {"weekdays": ["mon"]},
+    })
+    slots = api.post(f"/v1/services/{ids['service']}/availability/slots", {
+        "startTime": "2026-03-09T09:00:00Z", "endTime": "2026-03-09T14:00:00Z"})
+    starts = [s["startTime"][11:16] for s in slots.get_json()["slots"]]
+    assert starts == ["09:00", "10:00", "12:00", "13:00"]
+
+
+def test_allocation_validation(api: Api) -> None:
+    ids = create_room_service(api)
+    backwards = api.post("/v1/allocations", {"resourceId": ids["room"],
+                                             "startTime": "2026-03-02T10:00:00Z",
+                                             "endTime": "2026-03-02T09:00:00Z"})
+    assert backwards.status_code == 422
+    assert "endTime" in backwards.get_json()["error"]["fields"]
+    naive = api.post("/v1/allocations", {"resourceId": ids["room"],
+                                         "startTime": "2026-03-02T10:00:00",
+                                         "endTime": "2026-03-02T11:00:00Z"})
+    assert naive.status_code == 422
+    assert "startTime" in naive.get_json()["error"]["fields"]
+    unknown = api.post("/v1/allocations", {"resourceId": 12345,
+                                           "startTime": "2026-03-02T10:00:00Z",
+                                           "endTime": "2026-03-02T11:00:00Z"})
+    assert unknown.status_code == 404
+    assert error_code(unknown) == "NOT_FOUND"
