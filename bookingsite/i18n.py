@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_time as babel_format_time
 from babel.dates import format_timedelta, get_day_names
-
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import lazy_gettext as _l

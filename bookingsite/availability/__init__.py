@@ -37,6 +37,7 @@ Ordering
 """
 
 from .engine import day_slots, end_days, end_times, find_slots, next_available, pick, why_not
+from .explain import day_reason
 from .model import (
     Busy,
     BusyKind,
@@ -54,6 +55,7 @@ from .model import (
     WorkingHours,
     overlaps,
 )
+from .wallclock import block_instants, open_spans, working_periods
 
 __all__ = [
     "Busy",
@@ -70,12 +72,16 @@ __all__ = [
     "Resource",
     "Slot",
     "WorkingHours",
+    "block_instants",
+    "day_reason",
     "day_slots",
     "end_days",
     "end_times",
     "find_slots",
     "next_available",
+    "open_spans",
     "overlaps",
     "pick",
     "why_not",
+    "working_periods",
 ]

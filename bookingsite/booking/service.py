@@ -134,8 +134,7 @@ def _plan(service: Service, request: HoldRequest, req: engine.Request) -> _Plan:
                 _("The length must be a multiple of %(n)d minutes.", n=service.grid_alignment_minutes),
             )
         guests = request.guests
-    # Hourly starts sit on the grid of the minimum duration, whatever the chosen end.
-    grid_duration = timedelta(minutes=service.min_minutes) if service.is_hourly else None
+    grid_duration = _grid_duration(service)
     reason = engine.why_not(
         req, start, end, resource_id=request.resource_id, grid_duration=grid_duration
     )
@@ -146,6 +145,11 @@ def _plan(service: Service, request: HoldRequest, req: engine.Request) -> _Plan:
         raise DomainError(errors.SLOT_TAKEN)
     ids = (slot.resource_id,) + ((slot.staff_id,) if slot.staff_id is not None else ())
     return _Plan((engine.Interval(start, end),), ids, variant, guests)
+
+
+def _grid_duration(service: Service) -> timedelta | None:
+    """Hourly starts sit on the grid of the minimum duration, whatever the chosen end."""
+    return timedelta(minutes=service.min_minutes) if service.is_hourly else None
 
 
 def _daily_run(
@@ -424,7 +428,9 @@ def move(
             resource_id=resource_id,
             exclude_booking_ids=frozenset({booking.id}),
         )
-        staff_id, reason = _move_verdict(booking, req, start, end, resource_id)
+        staff_id, reason = _move_verdict(
+            booking, req, start, end, resource_id, _grid_duration(service)
+        )
         if reason is not None and override_reason is None:
             raise _unavailable(reason, req, start, end - start)
         staff = {r.id: r for r in service.resources if r.is_staff}
@@ -454,18 +460,26 @@ def move(
 
 
 def _move_verdict(
-    booking: Booking, req: engine.Request, start: datetime, end: datetime, resource_id: int
+    booking: Booking,
+    req: engine.Request,
+    start: datetime,
+    end: datetime,
+    resource_id: int,
+    grid_duration: timedelta | None,
 ) -> tuple[int | None, engine.Reason | None]:
     """The staff member who would serve the moved booking (the same one if free, else any
     qualified one), and the engine's reason against the move, if any."""
     current = next((o.resource_id for o in booking.occupancies if o.resource.is_staff), None)
     needs_staff = bool(req.policy.required_skills)
     if needs_staff and current is not None:
-        reason = engine.why_not(req, start, end, resource_id=resource_id, staff_id=current)
+        reason = engine.why_not(
+            req, start, end, resource_id=resource_id, staff_id=current,
+            grid_duration=grid_duration,
+        )
         if reason is not engine.Reason.NO_STAFF:
             return current, reason
-    reason = engine.why_not(req, start, end, resource_id=resource_id)
+    reason = engine.why_not(req, start, end, resource_id=resource_id, grid_duration=grid_duration)
     if reason is None and needs_staff:
-        slot = engine.pick(req, start, end)
+        slot = engine.pick(req, start, end, grid_duration=grid_duration)
         return (slot.staff_id if slot is not None else current), reason
     return current, reason

@@ -6,8 +6,16 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, Field, IntegerField, SelectField, StringField
-from wtforms import TextAreaField, ValidationError
+from wtforms import (
+    DateField,
+    EmailField,
+    Field,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 

@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bookingsite import availability as engine
-from bookingsite.availability.explain import day_reason
 from bookingsite.booking.inputs import build_request
 from bookingsite.models import Service, ServiceVariant
 
@@ -77,7 +76,7 @@ def build_grid(
         for day_slot in engine.day_slots(req, first_day, last_day):
             by_day.setdefault(day_slot.day, []).append(day_slot)
         for day, offered in by_day.items():
-            reason = None if offered else day_reason(req, day, None)
+            reason = None if offered else engine.day_reason(req, day, None)
             columns.append(GridDay(day, day_slots=tuple(offered), reason=reason))
     else:
         found = engine.find_slots(req, engine.Interval(window_start, window_end + reach), duration)
@@ -88,7 +87,7 @@ def build_grid(
             if local_day in by_day:
                 by_day[local_day].append(slot)
         for day, offered in by_day.items():
-            reason = None if offered else day_reason(req, day, duration)
+            reason = None if offered else engine.day_reason(req, day, duration)
             columns.append(GridDay(day, slots=tuple(offered), reason=reason))
 
     next_slot = None

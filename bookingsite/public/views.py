@@ -22,8 +22,8 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms.fields.choices import SelectChoice
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from bookingsite.booking import service as bookings
 from bookingsite.booking.calendar import booking_ics

@@ -187,3 +187,23 @@ def test_grid_on_a_dst_change_day(site, page: Page, screenshot):
     expect(sunday.locator("button.slot").first).to_contain_text("7:00")
     expect(sunday.locator("button.slot").last).to_contain_text("9:30")
     screenshot("service-dst")
+
+
+def test_books_on_a_phone_with_the_keyboard_only(site, browser, screenshot):
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, locale="en-US",
+                             has_touch=True, is_mobile=True)
+    phone.goto(f"{site.url}/venues/riverside-tennis/court?date=2026-03-02&view=day")
+    phone.keyboard.press("Tab")
+    expect(phone.get_by_role("link", name="Skip to content")).to_be_focused()
+    phone.keyboard.press("Enter")
+    for _ in range(40):  # tab through the controls to the first free time
+        phone.keyboard.press("Tab")
+        if phone.evaluate("document.activeElement.classList.contains('slot')"):
+            break
+    assert phone.evaluate("document.activeElement.value") == "2026-03-02T12:00:00Z"
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"page scrolls sideways on a phone ({width}px)"
+    phone.screenshot(path=str(SCREENSHOTS / "service-phone.png"), full_page=False)
+    phone.keyboard.press("Enter")
+    expect(phone.get_by_role("heading", name="Checkout")).to_be_visible()
+    phone.screenshot(path=str(SCREENSHOTS / "checkout-phone.png"), full_page=True)

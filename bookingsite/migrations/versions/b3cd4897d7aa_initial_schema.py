@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: b3cd4897d7aa
-Revises: 
+Revises:
 Create Date: 2026-11-22 04:25:57.817311
 
 """
@@ -10,7 +10,6 @@ from alembic import op
 
 from bookingsite import integrity
 from bookingsite.models import UTCDateTime
-
 
 # revision identifiers, used by Alembic.
 revision = 'b3cd4897d7aa'

@@ -1,0 +1,120 @@
+"""Logging in and out, and the venue scope every admin URL runs in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+
+from bookingsite.accounts import authenticate_manager
+from bookingsite.admin import bp
+from bookingsite.admin.forms import LoginForm
+from bookingsite.extensions import db, limiter, login_manager
+from bookingsite.models import Manager, Venue
+
+# Endpoints a visitor may reach without being logged in.
+OPEN_ENDPOINTS = frozenset({"admin.login"})
+
+
+@login_manager.user_loader
+def load_manager(manager_id: str) -> Manager | None:
+    try:
+        return db.session.get(Manager, int(manager_id))
+    except ValueError:
+        return None
+
+
+@bp.record_once
+def _configure_login(state: Any) -> None:
+    login_manager.login_view = "admin.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+
+@bp.url_value_preprocessor
+def _pull_venue_id(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    g.venue_id = values.pop("venue_id", None) if values else None
+
+
+@bp.url_defaults
+def _add_venue_id(endpoint: str, values: dict[str, Any]) -> None:
+    """Inside a venue's pages, url_for('admin.x') stays in that venue."""
+    venue = g.get("venue")
+    if venue is not None and "venue_id" not in values and current_app.url_map.is_endpoint_expecting(
+        endpoint, "venue_id"
+    ):
+        values["venue_id"] = venue.id
+
+
+@bp.before_request
+def _require_manager() -> Response | None:
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if g.venue_id is not None:
+        venue = db.session.get(Venue, g.venue_id)
+        if venue is None or venue.id not in {v.id for v in current_user.venues}:
+            abort(404)
+        g.venue = venue
+    return None
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths on this site: the login form never redirects elsewhere.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("admin.index")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        manager = authenticate_manager(form.email.data, form.password.data)
+        if manager is not None:
+            login_user(manager, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+        form.form_errors.append(_("The e-mail address or the password is not right."))
+    if form.is_submitted():
+        status = 422
+    return render_template("admin/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("admin.login"))
+
+
+@bp.get("/")
+def index():
+    venues = current_user.venues
+    return render_template("admin/index.html", venues=venues)
+
+
+@bp.get("/venues/<int:venue_id>/")
+def venue_home():
+    return render_template("admin/venue.html", venue=g.venue)

@@ -1,0 +1,313 @@
+"""Bookings: the list with its filters, a booking's page, cancel and move, the CSV
+export and the utilisation figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
+from wtforms.fields.choices import SelectChoice
+
+from bookingsite import errors
+from bookingsite.admin import bp
+from bookingsite.admin.forms import (
+    BookingFilterForm,
+    CancelForm,
+    MoveForm,
+    RangeForm,
+    status_label,
+)
+from bookingsite.admin.hours import NonexistentTime, local_day_range, to_utc
+from bookingsite.admin.reports import utilisation
+from bookingsite.availability import Reason
+from bookingsite.booking import service as booking_service
+from bookingsite.booking.reasons import REASON_TEXT
+from bookingsite.clock import utcnow
+from bookingsite.errors import DomainError
+from bookingsite.extensions import db
+from bookingsite.i18n import local_datetime
+from bookingsite.models import (
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    Manager,
+    Occupancy,
+    Resource,
+)
+from bookingsite.web import render_page
+
+LIST_LIMIT = 500
+MOVE_FIELDS = {"resourceId": "resource", "startTime": "at", "endTime": "at"}
+
+
+def venue_booking(booking_id: int) -> Booking:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.venue_id != g.venue.id:
+        abort(404)
+    return booking
+
+
+def shown_status(booking: Booking, now: datetime) -> str:
+    """A hold past its expiry shows as expired even before a write has marked it."""
+    if booking.hold_has_lapsed(now):
+        return str(status_label(BookingStatus.EXPIRED))
+    return str(status_label(booking.status))
+
+
+def _venue_resources() -> list[Resource]:
+    return list(
+        db.session.scalars(
+            sa.select(Resource).where(Resource.venue_id == g.venue.id).order_by(Resource.name)
+        )
+    )
+
+
+def _today() -> date:
+    return utcnow().astimezone(_zone_info()).date()
+
+
+def _zone_info() -> ZoneInfo:
+    return ZoneInfo(g.venue.timezone)
+
+
+def filtered_bookings(form: BookingFilterForm, now: datetime) -> sa.Select:
+    query = (
+        sa.select(Booking)
+        .where(Booking.venue_id == g.venue.id)
+        .options(
+            selectinload(Booking.occupancies).selectinload(Occupancy.resource),
+            selectinload(Booking.service),
+        )
+        .order_by(Booking.start_at, Booking.id)
+    )
+    zone = g.venue.timezone
+    if form.date_from.data:
+        query = query.where(Booking.start_at >= local_day_range(form.date_from.data, form.date_from.data, zone)[0])
+    if form.date_to.data:
+        query = query.where(Booking.start_at < local_day_range(form.date_to.data, form.date_to.data, zone)[1])
+    status = form.status.data
+    live_hold = sa.and_(Booking.status == BookingStatus.HOLD, Booking.hold_expires_at > now)
+    lapsed = sa.and_(Booking.status == BookingStatus.HOLD, Booking.hold_expires_at <= now)
+    if status == BookingStatus.HOLD.value:
+        query = query.where(live_hold)
+    elif status == BookingStatus.EXPIRED.value:
+        query = query.where(sa.or_(Booking.status == BookingStatus.EXPIRED, lapsed))
+    elif status:
+        query = query.where(Booking.status == BookingStatus(status))
+    if form.resource.data:
+        query = query.where(
+            Booking.occupancies.any(Occupancy.resource_id == int(form.resource.data))
+        )
+    if form.q.data and form.q.data.strip():
+        needle = f"%{form.q.data.strip()}%"
+        query = query.where(
+            sa.or_(
+                Booking.customer_name.ilike(needle),
+                Booking.customer_email.ilike(needle),
+                Booking.customer_phone.ilike(needle),
+                Booking.reference.ilike(needle),
+            )
+        )
+    return query
+
+
+@bp.get("/venues/<int:venue_id>/bookings/")
+def bookings():
+    now = utcnow()
+    form = BookingFilterForm(request.args, resources=_venue_resources())
+    if not request.args:
+        form.date_from.data = _today()
+    rows: list[Booking] = []
+    status = 200
+    if form.validate():
+        rows = list(db.session.scalars(filtered_bookings(form, now).limit(LIST_LIMIT + 1)))
+    else:
+        status = 422
+    return render_page(
+        "admin/bookings.html", "admin/_bookings_table.html", status=status,
+        form=form, rows=rows[:LIST_LIMIT], truncated=len(rows) > LIST_LIMIT, now=now,
+        shown_status=shown_status,
+    )
+
+
+def _detail(booking: Booking, move_form: MoveForm | None = None, cancel_form: CancelForm | None = None, status: int = 200):
+    now = utcnow()
+    events = db.session.execute(
+        sa.select(BookingEvent, Manager.email)
+        .outerjoin(Manager, Manager.id == BookingEvent.manager_id)
+        .where(BookingEvent.booking_id == booking.id)
+        .order_by(BookingEvent.at, BookingEvent.id)
+    ).all()
+    move_form = move_form or _move_form(booking, formdata=None)
+    return render_template(
+        "admin/booking.html", booking=booking, now=now, events=events,
+        group=booking_service.group_of(booking), shown_status=shown_status,
+        move_form=move_form, cancel_form=cancel_form or CancelForm(formdata=None),
+        reason_text=lambda code: str(REASON_TEXT.get(_reason(code), code or "")),
+        is_active=booking.is_active_at(now),
+        booking_day=booking.start_at.astimezone(_zone_info()).date(),
+    ), status
+
+
+def _reason(code: str | None) -> Reason | None:
+    try:
+        return Reason(code)
+    except ValueError:
+        return None
+
+
+def _move_form(booking: Booking, **kwargs) -> MoveForm:
+    form = MoveForm(**kwargs)
+    places = [r for r in booking.service.resources if not r.is_staff]
+    form.resource.choices = [SelectChoice(r.id, r.name) for r in places]
+    if kwargs.get("formdata", True) is None:
+        local = booking.start_at.astimezone(_zone_info())
+        form.day.data, form.at.data = local.date(), local.time().replace(tzinfo=None)
+        current = next((o.resource_id for o in booking.occupancies if not o.resource.is_staff), None)
+        form.resource.data = current
+    return form
+
+
+@bp.get("/venues/<int:venue_id>/bookings/<int:booking_id>")
+def booking_detail(booking_id: int):
+    return _detail(venue_booking(booking_id))
+
+
+@bp.post("/venues/<int:venue_id>/bookings/<int:booking_id>/cancel")
+def booking_cancel(booking_id: int):
+    booking = venue_booking(booking_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _detail(booking, cancel_form=form, status=422)
+    try:
+        booking_service.cancel(booking.id, manager_id=current_user.id, note=form.note.data or "")
+    except DomainError as error:
+        form.form_errors.append(error.message)
+        return _detail(venue_booking(booking_id), cancel_form=form, status=error.status)
+    flash(_("Booking %(reference)s was cancelled.", reference=booking.reference), "success")
+    return redirect(url_for("admin.booking_detail", booking_id=booking.id))
+
+
+@bp.post("/venues/<int:venue_id>/bookings/<int:booking_id>/move")
+def booking_move(booking_id: int):
+    booking = venue_booking(booking_id)
+    form = _move_form(booking)
+    if not form.validate_on_submit():
+        return _detail(booking, move_form=form, status=422)
+    try:
+        start = to_utc(form.day.data, form.at.data, booking.service.resources[0].zone
+                       if booking.service.resources else g.venue.timezone)
+    except NonexistentTime:
+        form.at.errors.append(_("This time does not exist that day: the clocks go forward."))
+        return _detail(booking, move_form=form, status=422)
+    end = start + (booking.end_at - booking.start_at)
+    try:
+        booking_service.move(
+            booking.id, start=start, end=end, resource_id=form.resource.data,
+            manager_id=current_user.id,
+            override_reason=form.override_reason.data if form.override.data else None,
+        )
+    except DomainError as error:
+        booking = venue_booking(booking_id)
+        if error.kind == errors.INVALID_STATE:
+            form.form_errors.append(error.message)
+        elif error.fields:
+            for name, message in error.fields.items():
+                getattr(form, MOVE_FIELDS.get(name, "at")).errors.append(message)
+        else:
+            form.at.errors.append(error.message)
+        form.offer_override = error.kind == errors.SLOT_UNAVAILABLE
+        return _detail(booking, move_form=form, status=error.status)
+    flash(
+        _("Booking %(reference)s was moved to %(when)s.", reference=booking.reference,
+          when=local_datetime(start, g.venue.timezone, "short")),
+        "success",
+    )
+    return redirect(url_for("admin.booking_detail", booking_id=booking.id))
+
+
+# Reports: utilisation and CSV export ---------------------------------------------------
+
+
+def _range_form() -> RangeForm:
+    if "date_from" in request.args or "date_to" in request.args:
+        return RangeForm(request.args)
+    monday = _today() - timedelta(days=_today().weekday())
+    sunday = monday + timedelta(days=6)
+    return RangeForm(MultiDict({"date_from": monday.isoformat(), "date_to": sunday.isoformat()}))
+
+
+@bp.get("/venues/<int:venue_id>/reports")
+def reports():
+    form = _range_form()
+    if not form.validate():
+        return render_template("admin/reports.html", form=form, rows=[]), 422
+    rows = utilisation(
+        _venue_resources(), form.date_from.data, form.date_to.data, now=utcnow()
+    )
+    return render_template("admin/reports.html", form=form, rows=rows)
+
+
+CSV_COLUMNS = (
+    "reference", "status", "service", "option", "resources", "start_local", "end_local",
+    "timezone", "start_utc", "end_utc", "guests", "customer_name", "customer_email",
+    "customer_phone", "channel", "created_utc",
+)
+
+
+def _cell(value: object) -> str:
+    """Text that a spreadsheet would run as a formula is quoted."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _iso(instant: datetime | None, zone=None) -> str:
+    if instant is None:
+        return ""
+    if zone is None:
+        return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return instant.astimezone(zone).isoformat(timespec="minutes")
+
+
+@bp.get("/venues/<int:venue_id>/bookings.csv")
+def bookings_csv():
+    form = RangeForm(request.args)
+    if not form.validate():
+        return render_template("admin/reports.html", form=form, rows=[]), 422
+    now = utcnow()
+    filters = BookingFilterForm(
+        data={"date_from": form.date_from.data, "date_to": form.date_to.data}
+    )
+    filters.status.data = filters.resource.data = filters.q.data = ""
+    zone = _zone_info()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for booking in db.session.scalars(filtered_bookings(filters, now)):
+        status = BookingStatus.EXPIRED if booking.hold_has_lapsed(now) else booking.status
+        writer.writerow(
+            _cell(v)
+            for v in (
+                booking.reference, status.value, booking.service.name,
+                booking.variant.name if booking.variant else "",
+                "; ".join(o.resource.name for o in booking.occupancies),
+                _iso(booking.start_at, zone), _iso(booking.end_at, zone), g.venue.timezone,
+                _iso(booking.start_at), _iso(booking.end_at), booking.guests,
+                booking.customer_name, booking.customer_email, booking.customer_phone,
+                booking.channel.value, _iso(booking.created_at),
+            )
+        )
+    filename = f"bookings-{g.venue.slug}-{form.date_from.data}-{form.date_to.data}.csv"
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,84 @@
+"""Working hours as managers type them ("09:00-12:00, 13:00-18:00") and as stored
+(`[["09:00", "12:00"], ["13:00", "18:00"]]`; a close of "00:00" is midnight, the end of
+the day), plus local wall-clock times turned into UTC instants."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_PERIOD = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
+
+
+class HoursError(ValueError):
+    """A translated explanation of what is wrong with the typed hours."""
+
+
+def _parse_time(text: str, *, closing: bool) -> time:
+    if closing and text in ("24:00", "0:00", "00:00"):
+        return time(0)
+    try:
+        return time.fromisoformat(text.zfill(5))
+    except ValueError:
+        raise HoursError(_("%(value)s is not a time of day.", value=text)) from None
+
+
+def parse_periods(text: str) -> list[list[str]]:
+    """'09:00-12:00, 13:00-24:00' -> [["09:00", "12:00"], ["13:00", "00:00"]]."""
+    periods: list[tuple[time, time]] = []
+    for chunk in filter(None, (c.strip() for c in re.split(r"[,;]", text or ""))):
+        match = _PERIOD.match(chunk)
+        if match is None:
+            raise HoursError(
+                _("Write each period as 09:00-17:00; “%(value)s” is not.", value=chunk)
+            )
+        opens = _parse_time(match.group(1), closing=False)
+        closes = _parse_time(match.group(2), closing=True)
+        if closes != time(0) and closes <= opens:
+            raise HoursError(
+                _("The period %(value)s closes before it opens.", value=chunk)
+            )
+        periods.append((opens, closes))
+    periods.sort()
+    for (_open, close), (next_open, _close) in zip(periods, periods[1:], strict=False):
+        if close == time(0) or next_open < close:
+            raise HoursError(_("The periods overlap."))
+    return [[o.strftime("%H:%M"), c.strftime("%H:%M")] for o, c in periods]
+
+
+def format_periods(periods: list[list[str]] | None) -> str:
+    return ", ".join(f"{o}-{'24:00' if c == '00:00' else c}" for o, c in periods or [])
+
+
+class NonexistentTime(ValueError):
+    pass
+
+
+def to_utc(day: date, at: time, zone: str) -> datetime:
+    """A local wall-clock time as a UTC instant: its first occurrence when the clocks go
+    back; NonexistentTime inside the hour the clocks skip."""
+    tz = ZoneInfo(zone)
+    wall = datetime.combine(day, at)
+    instant = wall.replace(tzinfo=tz).astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) != wall:
+        raise NonexistentTime(wall)
+    return instant
+
+
+def local_midnight(day: date, zone: str) -> datetime:
+    """The first instant of a local date (a midnight skipped by a clock change starts the
+    day at the jump)."""
+    tz = ZoneInfo(zone)
+    instant = datetime.combine(day, time(0)).replace(tzinfo=tz).astimezone(UTC)
+    while instant.astimezone(tz).date() < day:
+        instant += timedelta(minutes=15)
+    return instant
+
+
+def local_day_range(first: date, last: date, zone: str) -> tuple[datetime, datetime]:
+    """[first local midnight, the midnight after `last`) in UTC."""
+    return local_midnight(first, zone), local_midnight(last + timedelta(days=1), zone)

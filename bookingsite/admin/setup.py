@@ -1,0 +1,411 @@
+"""Set-up pages: resources (staff included), their hours and blocks, and services."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from bookingsite.admin import bp
+from bookingsite.admin.forms import (
+    ActionForm,
+    BlockForm,
+    ExceptionForm,
+    HoursForm,
+    ResourceForm,
+    ServiceForm,
+    kind_labels,
+    slugify,
+    split_words,
+    weekday_names,
+)
+from bookingsite.admin.hours import WEEKDAY_KEYS, NonexistentTime, format_periods, to_utc
+from bookingsite.extensions import db
+from bookingsite.models import (
+    Allocation,
+    Booking,
+    DurationMode,
+    Resource,
+    ResourceKind,
+    Service,
+    ServiceVariant,
+)
+
+
+def venue_resource(resource_id: int) -> Resource:
+    resource = db.session.get(Resource, resource_id)
+    if resource is None or resource.venue_id != g.venue.id:
+        abort(404)
+    return resource
+
+
+def venue_service(service_id: int) -> Service:
+    service = db.session.get(Service, service_id)
+    if service is None or service.venue_id != g.venue.id:
+        abort(404)
+    return service
+
+
+def _status(form: Any) -> int:
+    """A submitted form that failed validation answers 422, a first display 200."""
+    return 422 if form.is_submitted() and form.errors else 200
+
+
+def _cents(amount: Decimal | None) -> int | None:
+    return None if amount is None else int((amount * 100).to_integral_value())
+
+
+def _amount(cents: int | None) -> Decimal | None:
+    return None if cents is None else Decimal(cents) / 100
+
+
+# Resources ---------------------------------------------------------------------------
+
+
+@bp.get("/venues/<int:venue_id>/resources/")
+def resources():
+    rows = db.session.scalars(
+        sa.select(Resource).where(Resource.venue_id == g.venue.id).order_by(Resource.name)
+    ).all()
+    return render_template(
+        "admin/resources.html", resources=rows, kinds=kind_labels(),
+        format_periods=format_periods, weekday_keys=WEEKDAY_KEYS,
+    )
+
+
+def _fill_resource(resource: Resource, form: ResourceForm) -> None:
+    resource.name = form.name.data.strip()
+    resource.kind = ResourceKind(form.kind.data)
+    resource.capacity = form.capacity.data
+    resource.timezone = form.timezone.data or None
+    resource.skills = split_words(form.skills.data) if resource.is_staff else []
+    resource.attributes = form.attribute_dict()
+    resource.active = form.active.data
+
+
+@bp.route("/venues/<int:venue_id>/resources/new", methods=["GET", "POST"])
+def resource_new():
+    form = ResourceForm()
+    if form.validate_on_submit():
+        resource = Resource(venue_id=g.venue.id, weekly_hours=None, hour_exceptions={})
+        _fill_resource(resource, form)
+        db.session.add(resource)
+        db.session.commit()
+        flash(_("%(name)s was created. Set its hours next.", name=resource.name), "success")
+        return redirect(url_for("admin.resource_hours", resource_id=resource.id))
+    return render_template("admin/resource_form.html", form=form, resource=None), _status(form)
+
+
+@bp.route("/venues/<int:venue_id>/resources/<int:resource_id>/edit", methods=["GET", "POST"])
+def resource_edit(resource_id: int):
+    resource = venue_resource(resource_id)
+    form = ResourceForm(obj=resource if request.method == "GET" else None)
+    if request.method == "GET":
+        form.kind.data = resource.kind.value
+        form.skills.data = ", ".join(resource.skills or ())
+        form.attributes.data = "\n".join(f"{k}: {v}" for k, v in (resource.attributes or {}).items())
+        form.timezone.data = resource.timezone or ""
+    if form.validate_on_submit():
+        _fill_resource(resource, form)
+        db.session.commit()
+        flash(_("%(name)s was saved.", name=resource.name), "success")
+        return redirect(url_for("admin.resources"))
+    return render_template(
+        "admin/resource_form.html", form=form, resource=resource
+    ), _status(form)
+
+
+@bp.post("/venues/<int:venue_id>/resources/<int:resource_id>/active")
+def resource_toggle(resource_id: int):
+    resource = venue_resource(resource_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        resource.active = not resource.active
+        db.session.commit()
+        message = (
+            _("%(name)s is active again.", name=resource.name)
+            if resource.active
+            else _("%(name)s was deactivated: it is no longer offered.", name=resource.name)
+        )
+        flash(message, "success")
+    return redirect(url_for("admin.resources"))
+
+
+# Hours and exceptions -----------------------------------------------------------------
+
+
+@bp.route("/venues/<int:venue_id>/resources/<int:resource_id>/hours", methods=["GET", "POST"])
+def resource_hours(resource_id: int):
+    resource = venue_resource(resource_id)
+    form = HoursForm()
+    if request.method == "GET":
+        form.always_open.data = resource.weekly_hours is None
+        for key, field in zip(WEEKDAY_KEYS, form.day_fields(), strict=True):
+            field.data = format_periods((resource.weekly_hours or {}).get(key))
+    if form.validate_on_submit():
+        resource.weekly_hours = form.weekly
+        db.session.commit()
+        flash(_("The hours of %(name)s were saved.", name=resource.name), "success")
+        return redirect(url_for("admin.resource_hours", resource_id=resource.id))
+    return _hours_page(resource, form, ExceptionForm(formdata=None), _status(form))
+
+
+def _hours_page(resource: Resource, form: HoursForm, exception_form: ExceptionForm, status: int):
+    exceptions = sorted((resource.hour_exceptions or {}).items())
+    return render_template(
+        "admin/resource_hours.html", resource=resource, form=form,
+        exception_form=exception_form, exceptions=exceptions, format_periods=format_periods,
+        parse_date=date.fromisoformat, delete_form=ActionForm(formdata=None),
+    ), status
+
+
+@bp.post("/venues/<int:venue_id>/resources/<int:resource_id>/exceptions")
+def exception_add(resource_id: int):
+    resource = venue_resource(resource_id)
+    form = ExceptionForm()
+    if form.validate_on_submit():
+        exceptions = dict(resource.hour_exceptions or {})
+        exceptions[form.day.data.isoformat()] = form.parsed
+        resource.hour_exceptions = exceptions
+        db.session.commit()
+        flash(_("The exception was saved."), "success")
+        return redirect(url_for("admin.resource_hours", resource_id=resource.id))
+    hours = HoursForm(formdata=None)
+    hours.always_open.data = resource.weekly_hours is None
+    for key, field in zip(WEEKDAY_KEYS, hours.day_fields(), strict=True):
+        field.data = format_periods((resource.weekly_hours or {}).get(key))
+    return _hours_page(resource, hours, form, 422)
+
+
+@bp.post("/venues/<int:venue_id>/resources/<int:resource_id>/exceptions/<day>/delete")
+def exception_delete(resource_id: int, day: str):
+    resource = venue_resource(resource_id)
+    exceptions = dict(resource.hour_exceptions or {})
+    if day not in exceptions:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        del exceptions[day]
+        resource.hour_exceptions = exceptions
+        db.session.commit()
+        flash(_("The exception was removed."), "success")
+    return redirect(url_for("admin.resource_hours", resource_id=resource.id))
+
+
+# Blocks ------------------------------------------------------------------------------
+
+
+@bp.route("/venues/<int:venue_id>/resources/<int:resource_id>/blocks", methods=["GET", "POST"])
+def resource_blocks(resource_id: int):
+    resource = venue_resource(resource_id)
+    form = BlockForm()
+    if form.validate_on_submit():
+        allocation = _allocation_from(form, resource)
+        if allocation is not None:
+            db.session.add(allocation)
+            db.session.commit()
+            flash(_("The block was saved."), "success")
+            return redirect(url_for("admin.resource_blocks", resource_id=resource.id))
+    blocks = db.session.scalars(
+        sa.select(Allocation)
+        .where(Allocation.resource_id == resource.id)
+        .order_by(Allocation.start_at)
+    ).all()
+    return render_template(
+        "admin/resource_blocks.html", resource=resource, form=form, blocks=blocks,
+        weekday_names=weekday_names(), delete_form=ActionForm(formdata=None),
+    ), _status(form)
+
+
+def _allocation_from(form: BlockForm, resource: Resource) -> Allocation | None:
+    zone = resource.zone
+    try:
+        start = to_utc(form.start_date.data, form.start_time.data, zone)
+    except NonexistentTime:
+        form.start_time.errors.append(_("This time does not exist that day: the clocks go forward."))
+        return None
+    try:
+        end = to_utc(form.end_date.data or form.start_date.data, form.end_time.data, zone)
+    except NonexistentTime:
+        form.end_time.errors.append(_("This time does not exist that day: the clocks go forward."))
+        return None
+    if end <= start:
+        form.end_time.errors.append(_("The block must end after it starts."))
+        return None
+    return Allocation(
+        resource_id=resource.id, start_at=start, end_at=end, reason=form.reason.data.strip(),
+        weekdays=sorted(form.weekdays.data) or None,
+        repeat_until=form.repeat_until.data if form.weekdays.data else None,
+    )
+
+
+@bp.post("/venues/<int:venue_id>/resources/<int:resource_id>/blocks/<int:block_id>/delete")
+def block_delete(resource_id: int, block_id: int):
+    resource = venue_resource(resource_id)
+    allocation = db.session.get(Allocation, block_id)
+    if allocation is None or allocation.resource_id != resource.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        db.session.delete(allocation)
+        db.session.commit()
+        flash(_("The block was removed."), "success")
+    return redirect(url_for("admin.resource_blocks", resource_id=resource.id))
+
+
+# Services ----------------------------------------------------------------------------
+
+
+@bp.get("/venues/<int:venue_id>/services/")
+def services():
+    rows = db.session.scalars(
+        sa.select(Service).where(Service.venue_id == g.venue.id).order_by(Service.name)
+    ).all()
+    return render_template("admin/services.html", services=rows)
+
+
+def _venue_resources() -> list[Resource]:
+    return list(
+        db.session.scalars(
+            sa.select(Resource).where(Resource.venue_id == g.venue.id).order_by(Resource.name)
+        )
+    )
+
+
+def _service_form(service: Service | None) -> ServiceForm:
+    resources = _venue_resources()
+    if request.method == "POST" or service is None:
+        form = ServiceForm(resources=resources)
+        if request.method == "GET":
+            form.variants.append_entry()
+        return form
+    form = ServiceForm(obj=service, resources=resources)
+    form.duration_mode.data = service.duration_mode.value
+    form.required_skills.data = ", ".join(service.required_skills or ())
+    form.resources.data = [r.id for r in service.resources]
+    form.unit_price.data = _amount(service.unit_price_cents)
+    while len(form.variants):
+        form.variants.pop_entry()
+    for variant in service.variants:
+        entry = form.variants.append_entry()
+        entry.form.variant_id.data = str(variant.id)
+        entry.form.name.data = variant.name
+        entry.form.duration_minutes.data = variant.duration_minutes
+        entry.form.guests.data = variant.guests
+        entry.form.price.data = _amount(variant.price_cents)
+    for _extra in range(2):
+        form.variants.append_entry()
+    return form
+
+
+def _slug_taken(slug: str, service: Service | None) -> bool:
+    query = sa.select(Service.id).where(Service.venue_id == g.venue.id, Service.slug == slug)
+    if service is not None:
+        query = query.where(Service.id != service.id)
+    return db.session.scalar(query) is not None
+
+
+def _save_service(service: Service, form: ServiceForm) -> bool:
+    """Copy the form onto the service; False (with a field error) if a variant in use
+    would have to be deleted."""
+    mode = DurationMode(form.duration_mode.data)
+    hourly, daily = mode == DurationMode.HOURLY, mode == DurationMode.DAILY
+    kept: list[ServiceVariant] = []
+    existing = {str(v.id): v for v in service.variants}
+    for row in form.filled_variants if mode == DurationMode.FIXED else []:
+        variant = existing.get(row.variant_id.data or "") or ServiceVariant()
+        variant.name = (row.name.data or "").strip()
+        variant.duration_minutes = row.duration_minutes.data
+        variant.guests = row.guests.data or 1
+        variant.price_cents = _cents(row.price.data)
+        kept.append(variant)
+    dropped = [v for v in service.variants if v not in kept and v.id is not None]
+    if dropped:
+        used = db.session.scalar(
+            sa.select(sa.func.count(Booking.id)).where(
+                Booking.variant_id.in_([v.id for v in dropped])
+            )
+        )
+        if used:
+            form.variants.errors.append(
+                _("An option that has bookings cannot be removed; deactivate the service instead.")
+            )
+            return False
+    service.name = form.name.data.strip()
+    service.slug = form.slug.data
+    service.description = form.description.data or ""
+    service.duration_mode = mode
+    service.variants = kept
+    service.min_minutes = form.min_minutes.data if hourly else None
+    service.max_minutes = form.max_minutes.data if hourly else None
+    service.min_days = form.min_days.data if daily else None
+    service.max_days = form.max_days.data if daily else None
+    service.unit_price_cents = _cents(form.unit_price.data) if hourly or daily else None
+    service.buffer_before_minutes = form.buffer_before_minutes.data
+    service.buffer_after_minutes = form.buffer_after_minutes.data
+    service.grid_alignment_minutes = form.grid_alignment_minutes.data
+    service.grid_step_minutes = form.grid_step_minutes.data
+    service.lead_time_minutes = form.lead_time_minutes.data
+    service.horizon_days = form.horizon_days.data
+    service.required_skills = split_words(form.required_skills.data)
+    chosen = set(form.resources.data or [])
+    service.resources = [r for r in _venue_resources() if r.id in chosen]
+    service.active = form.active.data
+    return True
+
+
+@bp.route("/venues/<int:venue_id>/services/new", methods=["GET", "POST"])
+def service_new():
+    form = _service_form(None)
+    if request.method == "GET" and not form.slug.data:
+        form.slug.data = ""
+    if form.validate_on_submit():
+        if _slug_taken(form.slug.data, None):
+            form.slug.errors.append(_("Another service of this venue uses this address name."))
+        else:
+            service = Service(venue_id=g.venue.id)
+            if _save_service(service, form):
+                db.session.add(service)
+                db.session.commit()
+                flash(_("%(name)s was created.", name=service.name), "success")
+                return redirect(url_for("admin.services"))
+            db.session.rollback()
+    return render_template(
+        "admin/service_form.html", form=form, service=None, suggest_slug=slugify
+    ), _status(form)
+
+
+@bp.route("/venues/<int:venue_id>/services/<int:service_id>/edit", methods=["GET", "POST"])
+def service_edit(service_id: int):
+    service = venue_service(service_id)
+    form = _service_form(service)
+    if form.validate_on_submit():
+        if _slug_taken(form.slug.data, service):
+            form.slug.errors.append(_("Another service of this venue uses this address name."))
+        elif _save_service(service, form):
+            db.session.commit()
+            flash(_("%(name)s was saved.", name=service.name), "success")
+            return redirect(url_for("admin.services"))
+        else:
+            db.session.rollback()
+            service = venue_service(service_id)
+    return render_template(
+        "admin/service_form.html", form=form, service=service, suggest_slug=slugify
+    ), _status(form)
+
+
+@bp.post("/venues/<int:venue_id>/services/<int:service_id>/active")
+def service_toggle(service_id: int):
+    service = venue_service(service_id)
+    if ActionForm().validate_on_submit():
+        service.active = not service.active
+        db.session.commit()
+        message = (
+            _("%(name)s is offered again.", name=service.name)
+            if service.active
+            else _("%(name)s was deactivated: customers no longer see it.", name=service.name)
+        )
+        flash(message, "success")
+    return redirect(url_for("admin.services"))

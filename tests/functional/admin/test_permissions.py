@@ -1,0 +1,95 @@
+"""Every admin URL: not logged in -> the login page; another venue's manager -> 404.
+
+The URLs come from the app's URL map, so a new admin view is covered automatically (and
+this test fails until its URL parameters are known here)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+
+from bookingsite.models import Allocation
+from tests.functional.admin.conftest import World, log_in, url
+
+OPEN = {"admin.login"}
+NOT_VENUE_SCOPED = {"admin.index", "admin.logout"}
+
+
+def admin_rules(app: Flask):
+    return [r for r in app.url_map.iter_rules() if r.endpoint.startswith("admin.")]
+
+
+def values_for(rule, world: World) -> dict:
+    block = world.room.allocations[0] if world.room.allocations else Allocation(id=0)
+    known = {
+        "venue_id": world.venue.id,
+        "resource_id": world.room.id,
+        "service_id": world.service.id,
+        "booking_id": world.booking.id,
+        "block_id": block.id,
+        "day": "2026-12-25",
+    }
+    missing = set(rule.arguments) - set(known)
+    assert not missing, f"{rule.endpoint}: add {missing} to values_for"
+    return {name: known[name] for name in rule.arguments}
+
+
+def requests_for(app: Flask, world: World, *, scoped_only: bool = False):
+    for rule in admin_rules(app):
+        if rule.endpoint in OPEN or (scoped_only and rule.endpoint in NOT_VENUE_SCOPED):
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, url(rule.endpoint, **values_for(rule, world))
+
+
+def test_the_admin_has_urls_to_check(app, world):
+    assert len(list(requests_for(app, world))) >= 20
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(app, client, world):
+    login = url("admin.login")
+    for method, path in requests_for(app, world):
+        response = client.open(path, method=method)
+        assert response.status_code == 302, (method, path)
+        location = urlsplit(response.headers["Location"])
+        assert location.path == login, (method, path)
+        assert "next=" in location.query
+
+
+def test_another_venues_manager_gets_404_everywhere(app, client, world, other_world):
+    log_in(client, other_world.manager.email)
+    for method, path in requests_for(app, world, scoped_only=True):
+        response = client.open(path, method=method, data={})
+        assert response.status_code == 404, (method, path)
+
+
+def test_own_venue_with_another_venues_objects_is_404(app, client, world, other_world):
+    """The venue in the URL is mine, the resource/service/booking is not."""
+    log_in(client, world.manager.email)
+    for rule in admin_rules(app):
+        if not set(rule.arguments) - {"venue_id", "day"}:
+            continue
+        values = values_for(rule, other_world) | {"venue_id": world.venue.id}
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url(rule.endpoint, **values), method=method, data={})
+            assert response.status_code == 404, (method, rule.rule)
+
+
+@pytest.mark.parametrize("endpoint", ["admin.venue_home", "admin.timeline", "admin.bookings",
+                                      "admin.resources", "admin.services", "admin.reports"])
+def test_own_venue_pages_open(admin, world, endpoint):
+    response = admin.get(url(endpoint, venue_id=world.venue.id))
+    assert response.status_code == 200
+
+
+def test_a_manager_of_several_venues_reaches_each(app, client, world, other_world):
+    from bookingsite.accounts import create_manager
+
+    create_manager("both@example.com", "another password", [world.venue, other_world.venue])
+    log_in(client, "both@example.com", "another password")
+    index = client.get(url("admin.index")).get_data(as_text=True)
+    assert world.venue.name in index and other_world.venue.name in index
+    for w in (world, other_world):
+        assert client.get(url("admin.timeline", venue_id=w.venue.id)).status_code == 200
