@@ -24,7 +24,7 @@ HOLD_EXPIRED = ErrorKind(
 )
 NOT_FOUND = ErrorKind("NOT_FOUND", 404, _l("Not found."))
 INVALID_STATE = ErrorKind(
-    "INVALID_STATE", 409, _l("This booking is %(status)s and cannot be %(action)s.")
+    "INVALID_STATE", 409, _l("This booking is %(status)s, so that cannot be done.")
 )
 VALIDATION_ERROR = ErrorKind("VALIDATION_ERROR", 422, _l("Some fields need your attention."))
 UNAUTHORIZED = ErrorKind("UNAUTHORIZED", 401, _l("A valid API key is required."))

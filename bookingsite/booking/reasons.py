@@ -1,8 +1,9 @@
-"""Human words for the engine's reasons, shared by pages and the API."""
+"""Human words for the engine's reasons and the booking states, shared by every audience."""
 
 from flask_babel import lazy_gettext as _l
 
 from bookingsite import availability as engine
+from bookingsite.models import BookingStatus
 
 REASON_TEXT = {
     engine.Reason.CLOSED: _l("closed at that time"),
@@ -20,3 +21,15 @@ REASON_TEXT = {
 
 def reason_text(reason: engine.Reason) -> str:
     return str(REASON_TEXT[reason])
+
+
+STATUS_TEXT = {
+    BookingStatus.HOLD: _l("on hold"),
+    BookingStatus.CONFIRMED: _l("confirmed"),
+    BookingStatus.CANCELLED: _l("cancelled"),
+    BookingStatus.EXPIRED: _l("expired"),
+}
+
+
+def status_text(status: BookingStatus) -> str:
+    return str(STATUS_TEXT[status])

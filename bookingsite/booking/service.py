@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from bookingsite import availability as engine
 from bookingsite import errors
 from bookingsite.booking.inputs import build_request, load_service
-from bookingsite.booking.reasons import reason_text
+from bookingsite.booking.reasons import reason_text, status_text
 from bookingsite.clock import utcnow
 from bookingsite.errors import DomainError
 from bookingsite.extensions import db
@@ -349,7 +349,7 @@ def confirm(booking_id: int, customer: Customer | None = None) -> Booking:
     if not booking.is_hold:
         db.session.rollback()
         raise DomainError(
-            errors.INVALID_STATE, status=_(booking.status.value), action=_("confirmed")
+            errors.INVALID_STATE, status=status_text(booking.status)
         )
     for member in members:
         member.status = BookingStatus.CONFIRMED
@@ -408,7 +408,7 @@ def move(
         booking = _locked(booking_id)
         if not booking.is_active_at(now):
             raise DomainError(
-                errors.INVALID_STATE, status=_(booking.status.value), action=_("moved")
+                errors.INVALID_STATE, status=status_text(booking.status)
             )
         if start.tzinfo is None or end.tzinfo is None:
             raise _invalid("startTime", _("Give the time with its UTC offset."))

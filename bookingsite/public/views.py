@@ -208,8 +208,6 @@ def _grid_context(service: Service, query: GridQueryForm, now: datetime) -> dict
         "ends": ends,
         "start_day": start_day,
         "end_days": end_days,
-        "places": {r.id: r for r in service.resources},
-        "hold_form": HoldForm(),
     }
 
 
@@ -270,7 +268,6 @@ def hold(venue_slug: str, service_slug: str):
         message = " ".join(error.fields.values()) if error.fields else error.message
     query = _grid_query(service, request.form)
     context = _grid_context(service, query, utcnow())
-    context["hold_form"] = form
     return render_page(
         "public/service.html", "public/_booking_panel.html", status=status,
         hold_error=message,

@@ -210,7 +210,7 @@ def test_a_cancelled_booking_cannot_be_moved(admin, world):
     service.cancel(world.booking.id)
     response = move(admin, world, day="2026-03-03", at="10:00", resource=str(world.room.id))
     assert response.status_code == 409
-    assert "cannot be moved" in page(response)
+    assert "This booking is cancelled, so that cannot be done." in page(response)
 
 
 # CSV and utilisation ------------------------------------------------------------------------------
