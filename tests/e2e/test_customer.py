@@ -121,7 +121,7 @@ def test_van_around_the_clock_over_several_days(site, page: Page):
     assert booking.end_at - booking.start_at == timedelta(days=6)
 
 
-def test_cancel_through_the_manage_link(site, page: Page, screenshot):
+def test_cancel_through_the_manage_link(site, page: Page, screenshot, axe_violations):
     page.goto(f"{site.url}/venues/riverside-tennis/court?date=2026-03-02&view=day")
     page.get_by_role("button", name=re.compile(r"Book .* at 9:00")).first.click()
     fill_checkout(page)
@@ -129,6 +129,7 @@ def test_cancel_through_the_manage_link(site, page: Page, screenshot):
     page.goto(manage_url)
     page.get_by_role("button", name="Cancel this booking").click()
     expect(page.get_by_text("is cancelled")).to_be_visible()
+    accessible(axe_violations)
     screenshot("manage-cancelled")
     assert bookings()[0].is_cancelled
 
@@ -150,13 +151,14 @@ def test_two_customers_race_for_one_slot(site, browser, screenshot):
     assert len(bookings()) == 1
 
 
-def test_hold_expires_when_the_clock_moves(site, clock, page: Page, screenshot):
+def test_hold_expires_when_the_clock_moves(site, clock, page: Page, screenshot, axe_violations):
     page.goto(f"{site.url}/venues/riverside-tennis/court?date=2026-03-02&view=day")
     page.get_by_role("button", name=re.compile(r"Book .* at 11:00")).first.click()
     expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
     clock.advance(timedelta(minutes=10, seconds=1))
     fill_checkout(page)
     expect(page.get_by_text("Your hold has expired")).to_be_visible()
+    accessible(axe_violations)
     screenshot("checkout-expired")
     page.get_by_role("link", name="Choose a time again").click()
     expect(page.get_by_role("button", name=re.compile(r"Book .* at 11:00")).first).to_be_visible()
@@ -166,13 +168,15 @@ def test_hold_expires_when_the_clock_moves(site, clock, page: Page, screenshot):
     ("locale", "heading", "weekday"), [("fr", "Réserver un créneau", "lundi"),
                                        ("de", "Zeitfenster buchen", "Montag")]
 )
-def test_french_and_german_pages(site, page: Page, screenshot, locale, heading, weekday):
+def test_french_and_german_pages(site, page: Page, screenshot, axe_violations, locale, heading,
+                                 weekday):
     page.goto(f"{site.url}/?lang={locale}")
     page.get_by_label(re.compile("Langue|Sprache")).select_option(locale)
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
     page.goto(f"{site.url}/venues/lumiere-spa/swedish-massage?date=2026-03-02&view=day")
     expect(page.locator("html")).to_have_attribute("lang", locale)
     expect(page.get_by_role("heading", level=2).first).to_contain_text(weekday)
+    accessible(axe_violations)
     screenshot(f"service-{locale}")
 
 
@@ -207,3 +211,16 @@ def test_books_on_a_phone_with_the_keyboard_only(site, browser, screenshot):
     phone.keyboard.press("Enter")
     expect(phone.get_by_role("heading", name="Checkout")).to_be_visible()
     phone.screenshot(path=str(SCREENSHOTS / "checkout-phone.png"), full_page=True)
+
+
+def test_grid_urls_are_shareable_and_the_back_button_works(site, page: Page):
+    page.goto(f"{site.url}/venues/riverside-tennis/court?date=2026-03-02&view=day")
+    page.get_by_role("link", name="Later →").click()
+    expect(page).to_have_url(re.compile(r"date=2026-03-03"))
+    expect(page.get_by_role("heading", level=2).first).to_contain_text("March 3")
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"date=2026-03-02"))
+    expect(page.get_by_role("heading", level=2).first).to_contain_text("March 2")
+    shared = page.context.new_page()
+    shared.goto(f"{site.url}/venues/riverside-tennis/court?date=2026-03-03&view=day")
+    expect(shared.get_by_role("heading", level=2).first).to_contain_text("March 3")

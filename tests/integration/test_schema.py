@@ -12,10 +12,8 @@ from bookingsite.models import Allocation
 from tests import postgres
 from tests.factories import make_resource
 
-pytestmark = pytest.mark.usefixtures("backend")
 
-
-
+@pytest.mark.usefixtures("backend")
 def test_migrations_reach_head_with_the_guard_installed(app):
     head = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config()).get_current_head()
     with db.engine.connect() as connection:
@@ -27,6 +25,7 @@ def test_migrations_reach_head_with_the_guard_installed(app):
         assert connection.execute(sa.text(guard)).scalar() >= 1
 
 
+@pytest.mark.usefixtures("backend")
 def test_aware_datetimes_round_trip_as_utc(app):
     resource = make_resource()
     paris_winter = timezone(timedelta(hours=1))
@@ -40,6 +39,7 @@ def test_aware_datetimes_round_trip_as_utc(app):
     assert stored.start_at.hour == 9
 
 
+@pytest.mark.usefixtures("backend")
 def test_naive_datetimes_are_refused(app):
     resource = make_resource()
     db.session.add(Allocation(resource=resource, start_at=datetime(2026, 3, 1, 10),
@@ -65,3 +65,27 @@ def test_migrations_run_up_from_empty(backend, tmp_path, request):
     else:
         with postgres.throwaway_database(request.getfixturevalue("postgres_server")) as url:
             build(url)
+
+
+class _DriverError(Exception):
+    def __init__(self, message: str, sqlstate: str | None = None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("driver_error", "is_conflict"),
+    [
+        (_DriverError("conflicting key value violates exclusion constraint", "23P01"), True),
+        (_DriverError("deadlock detected", "40P01"), True),
+        (_DriverError("slot_taken"), True),  # the SQLite trigger's RAISE(ABORT, ...)
+        (_DriverError("duplicate key value violates unique constraint", "23505"), False),
+        (_DriverError("database is locked"), False),
+    ],
+    ids=["exclusion-violation", "deadlock", "sqlite-trigger", "unique-violation", "locked"],
+)
+def test_which_database_errors_mean_the_slot_is_taken(driver_error, is_conflict):
+    from bookingsite.integrity import is_slot_conflict
+
+    error = sa.exc.DBAPIError("INSERT ...", {}, driver_error)
+    assert is_slot_conflict(error) is is_conflict
