@@ -1,5 +1,6 @@
-"""The admin forms. Forms check shape and settings that contradict each other; whether a
-time is free is only ever decided by the booking service."""
+"""The admin forms. Forms check shape; settings that contradict each other are judged by
+bookingsite.setup_rules (the same rules as the API's), and whether a time is free is only
+ever decided by the booking service."""
 
 from __future__ import annotations
 
@@ -41,8 +42,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from bookingsite.admin.hours import WEEKDAY_KEYS, HoursError, parse_periods
 from bookingsite.models import BookingStatus, DurationMode, ResourceKind
-
-MINUTES_PER_DAY = 24 * 60
+from bookingsite.setup_rules import (
+    MINUTES_PER_DAY,
+    ChosenResource,
+    Mode,
+    ServicePolicy,
+    service_problems,
+)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -298,74 +304,30 @@ class ServiceForm(FlaskForm):
         valid = super().validate(extra_validators)
         if not valid:
             return False
-        problems = list(self._contradictions())
-        for field, message in problems:
-            field.errors.append(message)
+        problems = service_problems(self.policy())
+        for problem in problems:
+            getattr(self, problem.field).errors.append(problem.message)
         return not problems
 
-    def _contradictions(self):  # noqa: C901 - one rule per branch, read top to bottom
-        mode = self.duration_mode.data
-        if mode == DurationMode.FIXED.value:
-            if not self.filled_variants:
-                yield self.variants, _l("A service with fixed options needs at least one option.")
-            for field in (self.min_minutes, self.max_minutes, self.min_days, self.max_days):
-                if field.data is not None:
-                    yield field, _l(
-                        "A service has fixed options or a duration range, never both: "
-                        "clear this or choose a range."
-                    )
-        else:
-            if self.filled_variants:
-                yield self.variants, _l(
-                    "A service has fixed options or a duration range, never both: "
-                    "remove the options or choose fixed options."
-                )
-            low, high = (
-                (self.min_minutes, self.max_minutes)
-                if mode == DurationMode.HOURLY.value
-                else (self.min_days, self.max_days)
-            )
-            for field in (low, high):
-                if field.data is None:
-                    yield field, _l("Give the shortest and the longest duration.")
-            if low.data is not None and high.data is not None and low.data > high.data:
-                yield low, _l("The shortest duration is longer than the longest.")
-            other = (
-                (self.min_days, self.max_days)
-                if mode == DurationMode.HOURLY.value
-                else (self.min_minutes, self.max_minutes)
-            )
-            for field in other:
-                if field.data is not None:
-                    yield field, _l("This does not apply to the chosen kind of duration.")
-            if mode == DurationMode.HOURLY.value:
-                align = self.grid_alignment_minutes.data
-                for field in (low, high):
-                    if field.data and align and field.data % align:
-                        yield field, _l(
-                            "Durations must be a multiple of the %(n)s-minute alignment.", n=align
-                        )
-        step, align = self.grid_step_minutes.data, self.grid_alignment_minutes.data
-        if step and align and step % align:
-            yield self.grid_step_minutes, _l(
-                "The step must be a multiple of the %(n)s-minute alignment.", n=align
-            )
-        if self.lead_time_minutes.data > self.horizon_days.data * MINUTES_PER_DAY:
-            yield self.lead_time_minutes, _l(
-                "The lead time is longer than the horizon: nothing could ever be booked."
-            )
+    def policy(self) -> ServicePolicy:
+        """The set-up as plain values, for the rules every audience shares."""
         chosen = [self._venue_resources[i] for i in self.resources.data or []]
-        if not [r for r in chosen if not r.is_staff]:
-            yield self.resources, _l("Choose at least one place (a resource that is not staff).")
-        skills = set(split_words(self.required_skills.data))
-        if skills and not any(r.is_staff and skills <= set(r.skills or ()) for r in chosen):
-            yield self.required_skills, _l(
-                "No chosen staff member has all these skills: choose one who has them."
-            )
-        if not skills and any(r.is_staff for r in chosen):
-            yield self.required_skills, _l(
-                "Staff members are only booked when the service requires skills: name them."
-            )
+        return ServicePolicy(
+            mode=Mode(self.duration_mode.data),
+            variant_minutes=tuple(v.duration_minutes.data for v in self.filled_variants),
+            min_minutes=self.min_minutes.data,
+            max_minutes=self.max_minutes.data,
+            min_days=self.min_days.data,
+            max_days=self.max_days.data,
+            alignment_minutes=self.grid_alignment_minutes.data,
+            step_minutes=self.grid_step_minutes.data,
+            lead_time_minutes=self.lead_time_minutes.data,
+            horizon_days=self.horizon_days.data,
+            required_skills=frozenset(split_words(self.required_skills.data)),
+            resources=tuple(
+                ChosenResource(r.is_staff, frozenset(r.skills or ())) for r in chosen
+            ),
+        )
 
 
 class CancelForm(FlaskForm):

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
+from bookingsite.setup_rules import period_problems
+
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _PERIOD = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
 
@@ -28,7 +30,8 @@ def _parse_time(text: str, *, closing: bool) -> time:
 
 
 def parse_periods(text: str) -> list[list[str]]:
-    """'09:00-12:00, 13:00-24:00' -> [["09:00", "12:00"], ["13:00", "00:00"]]."""
+    """'09:00-12:00, 13:00-24:00' -> [["09:00", "12:00"], ["13:00", "00:00"]]; whether
+    the periods agree with each other is setup_rules.period_problems' call."""
     periods: list[tuple[time, time]] = []
     for chunk in filter(None, (c.strip() for c in re.split(r"[,;]", text or ""))):
         match = _PERIOD.match(chunk)
@@ -38,16 +41,11 @@ def parse_periods(text: str) -> list[list[str]]:
             )
         opens = _parse_time(match.group(1), closing=False)
         closes = _parse_time(match.group(2), closing=True)
-        if closes != time(0) and closes <= opens:
-            raise HoursError(
-                _("The period %(value)s closes before it opens.", value=chunk)
-            )
         periods.append((opens, closes))
-    periods.sort()
-    for (_open, close), (next_open, _close) in zip(periods, periods[1:], strict=False):
-        if close == time(0) or next_open < close:
-            raise HoursError(_("The periods overlap."))
-    return [[o.strftime("%H:%M"), c.strftime("%H:%M")] for o, c in periods]
+    problems = period_problems(periods)
+    if problems:
+        raise HoursError(problems[0].message)
+    return [[o.strftime("%H:%M"), c.strftime("%H:%M")] for o, c in sorted(periods)]
 
 
 def format_periods(periods: list[list[str]] | None) -> str:

@@ -4,6 +4,7 @@ into one VALIDATION_ERROR whose fields are keyed by the camelCase JSON names."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from flask import request
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from bookingsite import errors
 from bookingsite.errors import DomainError
+from bookingsite.setup_rules import Problem, SetupField
 
 BODY = "body"
 M = TypeVar("M", bound=BaseModel)
@@ -79,6 +81,14 @@ def validation_error(exc: ValidationError, prefix: str = "") -> DomainError:
 
 def invalid(field: str, message: str) -> DomainError:
     return DomainError(errors.VALIDATION_ERROR, fields={field: message})
+
+
+def setup_error(problems: Sequence[Problem], fields: Mapping[SetupField, str]) -> DomainError:
+    """The set-up rules' problems as one VALIDATION_ERROR, each on its JSON field."""
+    messages: dict[str, str] = {}
+    for problem in problems:
+        messages.setdefault(fields[problem.field], problem.message)
+    return DomainError(errors.VALIDATION_ERROR, fields=messages)
 
 
 def _requires_something(model: type[BaseModel]) -> bool:

@@ -3,7 +3,8 @@ responses and are the OpenAPI document's schemas (see openapi.py): one source.""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, time
 from typing import Annotated, Any, Literal
 
 from flask_babel import gettext as _
@@ -23,6 +24,13 @@ from bookingsite.api.types import (
     text,
 )
 from bookingsite.models import BookingStatus, ResourceKind
+from bookingsite.setup_rules import (
+    ChosenResource,
+    Mode,
+    ServicePolicy,
+    SetupField,
+    period_problems,
+)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -46,14 +54,10 @@ class Out(BaseModel):
 
 
 def _check_periods(periods: list[list[str]]) -> list[list[str]]:
-    ordered = sorted(periods)
-    for opens, closes in ordered:
-        if not (opens < closes or closes == "00:00"):
-            raise ValueError(_("A period must close after it opens (00:00 closes at midnight)."))
-    for (_opens, closes), (next_opens, _closes) in zip(ordered, ordered[1:], strict=False):
-        if closes == "00:00" or next_opens < closes:
-            raise ValueError(_("Periods of one day must not overlap."))
-    return ordered
+    problems = period_problems([(time.fromisoformat(o), time.fromisoformat(c)) for o, c in periods])
+    if problems:
+        raise ValueError(problems[0].message)
+    return sorted(periods)
 
 
 WorkingHours = dict[Weekday, Periods]
@@ -182,25 +186,11 @@ class HourRange(Schema):
     min_minutes: Annotated[int, Field(ge=1, le=60 * 24 * 31)]
     max_minutes: Annotated[int, Field(ge=1, le=60 * 24 * 31)]
 
-    @model_validator(mode="after")
-    def _ordered(self) -> HourRange:
-        if self.max_minutes < self.min_minutes:
-            raise FieldProblem(
-                "durationRange.maxMinutes", _("maxMinutes must be at least minMinutes.")
-            )
-        return self
-
 
 class DayRange(Schema):
     unit: Literal["DAY"]
     min_days: Annotated[int, Field(ge=1, le=366)]
     max_days: Annotated[int, Field(ge=1, le=366)]
-
-    @model_validator(mode="after")
-    def _ordered(self) -> DayRange:
-        if self.max_days < self.min_days:
-            raise FieldProblem("durationRange.maxDays", _("maxDays must be at least minDays."))
-        return self
 
 
 DurationRange = Annotated[HourRange | DayRange, Field(discriminator="unit")]
@@ -225,13 +215,43 @@ class ServiceIn(Schema):
         default_factory=list
     )
 
-    @model_validator(mode="after")
-    def _one_duration_kind(self) -> ServiceIn:
-        if bool(self.variants) == (self.duration_range is not None):
-            raise FieldProblem(
-                "variants", _("Give either variants or a durationRange, not both.")
-            )
-        return self
+    def policy(self, resources: Iterable[ChosenResource]) -> ServicePolicy:
+        """The set-up as plain values, for the rules every audience shares (the view
+        loads the chosen resources: whether they are staff, and their skills)."""
+        span = self.duration_range
+        mode = (
+            Mode.HOURLY if isinstance(span, HourRange)
+            else Mode.DAILY if isinstance(span, DayRange)
+            else Mode.FIXED
+        )
+        return ServicePolicy(
+            mode=mode,
+            variant_minutes=tuple(v.duration_minutes for v in self.variants or ()),
+            min_minutes=span.min_minutes if isinstance(span, HourRange) else None,
+            max_minutes=span.max_minutes if isinstance(span, HourRange) else None,
+            min_days=span.min_days if isinstance(span, DayRange) else None,
+            max_days=span.max_days if isinstance(span, DayRange) else None,
+            alignment_minutes=self.grid_alignment_minutes,
+            step_minutes=self.grid_step_minutes,
+            lead_time_minutes=self.lead_time_minutes,
+            horizon_days=self.horizon_days,
+            required_skills=frozenset(self.required_skills),
+            resources=tuple(resources),
+        )
+
+
+# Where a set-up rule's problem lands in a ServiceIn body.
+SERVICE_FIELDS: dict[SetupField, str] = {
+    SetupField.VARIANTS: "variants",
+    SetupField.MIN_MINUTES: "durationRange.minMinutes",
+    SetupField.MAX_MINUTES: "durationRange.maxMinutes",
+    SetupField.MIN_DAYS: "durationRange.minDays",
+    SetupField.MAX_DAYS: "durationRange.maxDays",
+    SetupField.GRID_STEP_MINUTES: "gridStepMinutes",
+    SetupField.LEAD_TIME_MINUTES: "leadTimeMinutes",
+    SetupField.RESOURCES: "resourceIds",
+    SetupField.REQUIRED_SKILLS: "requiredSkills",
+}
 
 
 class VariantOut(Out):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
@@ -18,6 +18,8 @@ ALL_DAY: Periods = ((MIDNIGHT, MIDNIGHT),)
 
 
 def require_utc(name: str, instant: datetime) -> None:
+    if instant.tzinfo is UTC:  # the common case, decided without calling utcoffset()
+        return
     if instant.tzinfo is None or instant.utcoffset() != ZERO:
         raise ValueError(f"{name} must be an aware UTC datetime, got {instant!r}")
 

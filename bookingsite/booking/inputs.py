@@ -99,7 +99,8 @@ def build_request(
     busy: dict[int, list[engine.Busy]] = {rid: [] for rid in ids}
     recurring: dict[int, list[engine.RecurringBlock]] = {rid: [] for rid in ids}
     if ids:
-        occupied = db.session.execute(
+        # A Core query: thousands of plain rows, no ORM identity work needed.
+        occupied = db.session.connection().execute(
             sa.select(Occupancy.resource_id, Occupancy.start_at, Occupancy.end_at, Booking.venue_id)
             .join(Booking, Booking.id == Occupancy.booking_id)
             .where(

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from bookingsite.api import access, present
 from bookingsite.api import schemas as s
-from bookingsite.api.parsing import invalid
+from bookingsite.api.parsing import invalid, setup_error
 from bookingsite.api.routing import operation
 from bookingsite.api.schemas import WEEKDAYS
 from bookingsite.extensions import db
@@ -22,6 +22,7 @@ from bookingsite.models import (
     ServiceVariant,
     Venue,
 )
+from bookingsite.setup_rules import ChosenResource, service_problems
 
 SETUP = "Set-up"
 
@@ -147,13 +148,20 @@ def patch_resource(resource_id: int, body: s.ResourcePatch) -> s.ResourceOut:
            response=s.ServiceOut, status=201, manage=True)
 def create_service(body: s.ServiceIn) -> s.ServiceOut:
     """Either fixed `variants` (duration x guests) or a `durationRange` by the hour or
-    by the day; any free resource of `resourceIds` serves it."""
+    by the day; any free resource of `resourceIds` serves it. A set-up that contradicts
+    itself (a lead time beyond the horizon, a step off the alignment, required skills no
+    chosen staff member has...) is refused with VALIDATION_ERROR on the field concerned,
+    by the same rules as the admin pages."""
     venue = access.venue(body.venue_id)
     resources = db.session.scalars(
         sa.select(Resource).where(Resource.id.in_(body.resource_ids), Resource.venue_id == venue.id)
     ).all()
     if len(resources) != len(set(body.resource_ids)):
         raise invalid("resourceIds", _("Every resource must belong to the venue."))
+    chosen = [ChosenResource(r.is_staff, frozenset(r.skills or ())) for r in resources]
+    problems = service_problems(body.policy(chosen))
+    if problems:
+        raise setup_error(problems, s.SERVICE_FIELDS)
     taken = set(db.session.scalars(sa.select(Service.slug).where(Service.venue_id == venue.id)))
     service = Service(
         venue=venue,

@@ -74,6 +74,35 @@ def test_resource_validation_names_the_field(
     assert error["message"]
 
 
+@pytest.mark.parametrize(
+    ("hours", "message"),
+    [
+        ({"workingHours": {"tue": [["18:00", "09:00"]]}},
+         "The period 18:00-09:00 closes before it opens."),
+        ({"workingHours": {"tue": [["11:00", "14:00"], ["09:00", "12:00"]]}},
+         "The periods overlap."),
+        ({"exceptions": {"2026-12-24": [["20:00", "00:00"], ["21:00", "22:00"]]}},
+         "The periods overlap."),
+    ],
+    ids=["backwards", "overlap", "exception-overlap"],
+)
+def test_hours_are_refused_with_the_admins_messages(
+    api: Api, venue_id: int, hours: dict, message: str
+) -> None:
+    response = api.post("/v1/resources", {"venueId": venue_id, "name": "R"} | hours)
+    assert response.status_code == 422
+    assert list(response.get_json()["error"]["fields"].values()) == [message]
+
+
+def test_hours_midnight_closes_the_day_and_periods_come_back_ordered(
+    api: Api, venue_id: int
+) -> None:
+    hours = {"fri": [["18:00", "00:00"], ["08:00", "12:00"]]}
+    response = api.post("/v1/resources", {"venueId": venue_id, "name": "R", "workingHours": hours})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["workingHours"] == {"fri": [["08:00", "12:00"], ["18:00", "00:00"]]}
+
+
 def test_patch_refuses_null_for_required_fields(api: Api, venue_id: int) -> None:
     resource = api.post("/v1/resources", {"venueId": venue_id, "name": "R"}).get_json()
     response = api.patch(f"/v1/resources/{resource['id']}", {"name": None})
@@ -116,7 +145,10 @@ def test_services_with_variants_or_a_duration_range(api: Api) -> None:
         ({"variants": [{"durationMinutes": 60}],
           "durationRange": {"unit": "DAY", "minDays": 1, "maxDays": 2}}, "variants"),  # both
         ({"durationRange": {"unit": "HOUR", "minMinutes": 120, "maxMinutes": 60}},
-         "durationRange.maxMinutes"),
+         "durationRange.minMinutes"),
+        ({"durationRange": {"unit": "DAY", "minDays": 3, "maxDays": 1}}, "durationRange.minDays"),
+        ({"durationRange": {"unit": "HOUR", "minMinutes": 50, "maxMinutes": 120}},
+         "durationRange.minMinutes"),  # off the 15-minute alignment
         ({"durationRange": {"unit": "WEEK"}}, "durationRange"),
         ({"variants": [{"durationMinutes": 0}]}, "variants.0.durationMinutes"),
         ({"variants": [{"durationMinutes": 60}], "resourceIds": []}, "resourceIds"),
@@ -124,6 +156,8 @@ def test_services_with_variants_or_a_duration_range(api: Api) -> None:
         ({"variants": [{"durationMinutes": 60}], "gridAlignmentMinutes": 0},
          "gridAlignmentMinutes"),
     ],
+    ids=["neither", "both", "min-over-max", "days-min-over-max", "off-alignment",
+         "unknown-unit", "zero-duration", "no-resource", "foreign-resource", "zero-alignment"],
 )
 def test_service_validation_names_the_field(api: Api, fields: dict, field: str) -> None:
     ids = create_room_service(api)
@@ -131,6 +165,62 @@ def test_service_validation_names_the_field(api: Api, fields: dict, field: str) 
     response = api.post("/v1/services", body)
     assert response.status_code == 422
     assert field in response.get_json()["error"]["fields"], response.get_json()
+
+
+def _staff(api: Api, venue: int, skills: list[str]) -> int:
+    staff = api.post("/v1/resources", {"venueId": venue, "name": "Ana", "kind": "staff",
+                                       "skills": skills})
+    assert staff.status_code == 201, staff.get_json()
+    return staff.get_json()["id"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"leadTimeMinutes": 2 * 24 * 60 + 1, "horizonDays": 2}, "leadTimeMinutes",
+         "The lead time is longer than the horizon: nothing could ever be booked."),
+        ({"gridStepMinutes": 20}, "gridStepMinutes",
+         "The step must be a multiple of the 15-minute alignment."),
+        ({"requiredSkills": ["massage"], "staff": ["facial"]}, "requiredSkills",
+         "No chosen staff member has all these skills: choose one who has them."),
+        ({"requiredSkills": ["massage"]}, "requiredSkills",
+         "No chosen staff member has all these skills: choose one who has them."),
+        ({"staff": ["massage"]}, "requiredSkills",
+         "Staff members are only booked when the service requires skills: name them."),
+        ({"staff": ["massage"], "requiredSkills": ["massage"], "onlyStaff": True},
+         "resourceIds", "Choose at least one place (a resource that is not staff)."),
+    ],
+    ids=["lead-over-horizon", "step-off-alignment", "skills-nobody-chosen-has",
+         "skills-without-staff", "staff-without-skills", "staff-only"],
+)
+def test_service_set_up_rules_are_the_admins(
+    api: Api, fields: dict, field: str, message: str
+) -> None:
+    """The same rules (bookingsite.setup_rules) refuse the same set-up on both sides."""
+    ids = create_room_service(api)
+    chosen = [ids["room"]]
+    if "staff" in fields:
+        staff = _staff(api, ids["venue"], fields.pop("staff"))
+        chosen = [staff] if fields.pop("onlyStaff", False) else [*chosen, staff]
+    body = {"venueId": ids["venue"], "name": "S", "resourceIds": chosen,
+            "variants": [{"durationMinutes": 60}]} | fields
+    response = api.post("/v1/services", body)
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "VALIDATION_ERROR"
+    assert error["fields"][field] == message, error
+
+
+def test_a_service_with_skilled_staff_and_a_place_is_accepted(api: Api) -> None:
+    ids = create_room_service(api)
+    staff = _staff(api, ids["venue"], ["facial", "massage"])
+    response = api.post("/v1/services", {
+        "venueId": ids["venue"], "name": "Massage", "resourceIds": [ids["room"], staff],
+        "variants": [{"durationMinutes": 60}], "requiredSkills": ["massage"],
+        "gridStepMinutes": 30, "leadTimeMinutes": 24 * 60, "horizonDays": 1,
+    })
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["requiredSkills"] == ["massage"]
 
 
 def test_allocations_create_list_get_delete(api: Api) -> None:
