@@ -7,6 +7,7 @@ test starts from empty tables."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
+from werkzeug.serving import make_server
 
 from bookingsite import create_app
 from bookingsite.clock import FrozenClock
@@ -111,13 +113,9 @@ class LiveServer:
     """The app served over real HTTP in a background thread (threaded, like production)."""
 
     def __init__(self, app: Flask) -> None:
-        from werkzeug.serving import make_server
-
         self.app = app
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
-        import threading
-
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 

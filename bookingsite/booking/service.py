@@ -78,6 +78,8 @@ def _invalid(field: str, message: str) -> DomainError:
 
 
 def _choose_variant(service: Service, request: HoldRequest) -> ServiceVariant:
+    """The chosen option, or the one of the right length whose party size fits the
+    request best (a duo for two guests, a single for one)."""
     if request.variant_id is not None:
         variant = next((v for v in service.variants if v.id == request.variant_id), None)
         if variant is None:
@@ -87,12 +89,14 @@ def _choose_variant(service: Service, request: HoldRequest) -> ServiceVariant:
     candidates = [
         v
         for v in service.variants
-        if (duration is None or timedelta(minutes=v.duration_minutes) == duration)
-        and v.guests >= request.guests
+        if duration is None or timedelta(minutes=v.duration_minutes) == duration
     ]
     if not candidates:
         raise _invalid("endTime", _("No option of this service has that duration."))
-    return min(candidates, key=lambda v: (v.guests, v.id))
+    return min(
+        candidates,
+        key=lambda v: (v.guests > request.guests, abs(v.guests - request.guests), v.id),
+    )
 
 
 def _plan(service: Service, request: HoldRequest, req: engine.Request) -> _Plan:
@@ -107,13 +111,12 @@ def _plan(service: Service, request: HoldRequest, req: engine.Request) -> _Plan:
     variant = None
     if service.is_fixed:
         variant = _choose_variant(service, request)
-        guests = max(request.guests, 1)
-        if guests > variant.guests:
-            raise _invalid("guests", _("This option is for at most %(n)d guests.", n=variant.guests))
+        # A duo option is for two guests even if the form said one; capacity decides more.
+        guests = max(request.guests, variant.guests)
         end = start + timedelta(minutes=variant.duration_minutes)
         if request.end is not None and request.end != end:
             raise _invalid("endTime", _("The end does not match the chosen option."))
-        req = _with_guests(req, variant.guests)
+        req = replace(req, guests=guests)
     else:
         if request.end is None:
             raise _invalid("endTime", _("Choose an end time."))
@@ -180,10 +183,6 @@ def _daily_run(
 def _local_day(req: engine.Request, instant: datetime) -> date:
     zone = req.places[0].hours.zone if req.places else "UTC"
     return instant.astimezone(ZoneInfo(zone)).date()
-
-
-def _with_guests(req: engine.Request, guests: int) -> engine.Request:
-    return replace(req, guests=guests)
 
 
 def _unavailable(

@@ -8,7 +8,14 @@ import sqlalchemy as sa
 from bookingsite.booking import service
 from bookingsite.booking.service import Customer, HoldRequest
 from bookingsite.extensions import db
-from bookingsite.models import Booking, BookingStatus, DurationMode, Occupancy, ResourceKind
+from bookingsite.models import (
+    Booking,
+    BookingStatus,
+    DurationMode,
+    Occupancy,
+    ResourceKind,
+    ServiceVariant,
+)
 from tests.factories import make_allocation, make_resource, make_service, make_venue
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -224,3 +231,19 @@ def test_hourly_range_hold_uses_the_minimum_durations_grid(app):
     start = datetime(2026, 3, 2, 10, 15, tzinfo=UTC)  # 11:15 Berlin: 9 x 75 min from midnight
     booking = hold_at(svc, start, start + 3 * HOUR)
     assert booking.end_at - booking.start_at == 3 * HOUR
+
+
+def test_party_size_picks_the_option_and_capacity_decides(app):
+    venue = make_venue()
+    single, double = make_resource(venue, capacity=1), make_resource(venue, capacity=2)
+    svc = make_service(
+        [single, double],
+        variants=[ServiceVariant(name="Solo", duration_minutes=60, guests=1),
+                  ServiceVariant(name="Duo", duration_minutes=60, guests=2)],
+    )
+    duo = hold_at(svc, T10, guests=2)
+    assert duo.variant.name == "Duo" and duo.guests == 2
+    assert [o.resource_id for o in duo.occupancies] == [double.id]
+    with pytest.raises(service.DomainError) as caught:
+        hold_at(svc, T10 + 2 * HOUR, guests=3)
+    assert caught.value.extra["reason"] == "over_capacity"

@@ -29,6 +29,11 @@ def slot_starts(html: str) -> list[str]:
     return re.findall(r'<button class="slot" name="start" value="([^"]+)"', html)
 
 
+def hold_error(html: str) -> str:
+    """The message the grid shows above itself after a refused hold."""
+    return re.search(r'id="hold-error">(.*?)</div>', html, re.S).group(1)
+
+
 def hold(client, url: str, **fields):
     page = client.get(url + "?date=" + fields.pop("date", "2026-03-02")).get_data(as_text=True)
     data = {"csrf_token": csrf_of(page), "guests": 1} | fields
@@ -147,7 +152,7 @@ def test_form_without_csrf_token_is_rejected_with_400(client):
 def test_tampered_holds_are_refused_with_the_reason(client, url, fields, message):
     response = hold(client, url, **fields)
     assert response.status_code in (409, 422)
-    assert message in response.get_data(as_text=True)
+    assert message in hold_error(response.get_data(as_text=True))
     assert db.session.scalar(sa.select(sa.func.count(Booking.id))) == 0
 
 
@@ -155,7 +160,7 @@ def test_too_soon_is_refused(client, clock):
     clock.set(clock.now().replace(day=2, hour=8))  # 09:00 in Paris; lead time is 2 h
     response = hold(client, MASSAGE, start="2026-03-02T09:00:00Z")
     assert response.status_code == 422
-    assert "too soon to book" in response.get_data(as_text=True)
+    assert "too soon to book" in hold_error(response.get_data(as_text=True))
 
 
 def test_taken_slot_shows_a_friendly_message_and_alternatives(client):
@@ -163,8 +168,8 @@ def test_taken_slot_shows_a_friendly_message_and_alternatives(client):
     response = hold(client, ROOMS, start="2026-03-02T09:00:00Z", resource=1)
     assert response.status_code == 409
     html = response.get_data(as_text=True)
-    assert "someone else has just taken this time" in html
-    assert "Other times that are still free" in html
+    assert "someone else has just taken this time" in hold_error(html)
+    assert "Other times that are still free" in hold_error(html)
     assert 'id="booking-panel"' in html
 
 
