@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -246,6 +246,14 @@ class Service(db.Model):
     def places(self) -> list[Resource]:
         return [r for r in self.resources if r.active and not r.is_staff]
 
+    def range_price_cents(self, *, minutes: int = 0, days: int = 0) -> int | None:
+        """What an hourly or daily booking costs, in minor units; None when unpriced."""
+        if self.unit_price_cents is None or self.is_fixed:
+            return None
+        if self.is_hourly:
+            return round(self.unit_price_cents * minutes / 60)
+        return self.unit_price_cents * days
+
     @property
     def staff(self) -> list[Resource]:
         return [r for r in self.resources if r.active and r.is_staff]
@@ -366,6 +374,18 @@ class Booking(db.Model):
     @property
     def resources(self) -> list[Resource]:
         return [o.resource for o in self.occupancies]
+
+    @property
+    def price_cents(self) -> int | None:
+        """This booking's price (one day of a linked multi-day rental counts as a day;
+        a continuous rental counts its days, 23- and 25-hour days included)."""
+        if self.variant is not None:
+            return self.variant.price_cents
+        length = self.end_at - self.start_at
+        return self.service.range_price_cents(
+            minutes=round(length / timedelta(minutes=1)),
+            days=max(1, round(length / timedelta(days=1))),
+        )
 
 
 class Occupancy(db.Model):

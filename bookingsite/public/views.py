@@ -311,7 +311,8 @@ def checkout(token: str):
     elif request.method == "POST":
         status = 409 if expired else 422
     return render_template(
-        "public/checkout.html", booking=booking, form=form, expired=expired, now=now,
+        "public/checkout.html", booking=booking, group=bookings.group_of(booking),
+        form=form, expired=expired, now=now,
         zone=booking.venue.timezone,
         seconds_left=max(0, int((booking.hold_expires_at - now).total_seconds()))
         if booking.hold_expires_at else 0,

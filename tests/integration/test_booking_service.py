@@ -247,3 +247,18 @@ def test_party_size_picks_the_option_and_capacity_decides(app):
     with pytest.raises(service.DomainError) as caught:
         hold_at(svc, T10 + 2 * HOUR, guests=3)
     assert caught.value.extra["reason"] == "over_capacity"
+
+
+def test_prices_of_range_bookings(app):
+    venue = make_venue(timezone="Europe/Berlin")
+    studio = make_resource(venue)
+    hourly = make_service([studio], duration_mode=DurationMode.HOURLY, min_minutes=60,
+                          max_minutes=480, grid_step_minutes=60, unit_price_cents=2500)
+    assert hold_at(hourly, T10, T10 + 3 * HOUR).price_cents == 7500
+    van = make_resource(venue)
+    daily = make_service([van], duration_mode=DurationMode.DAILY, min_days=1, max_days=14,
+                         unit_price_cents=15000)
+    # 29 March 2026 is a 23-hour day in Berlin: still one day of rent.
+    start = datetime(2026, 3, 27, 23, 0, tzinfo=UTC)
+    end = datetime(2026, 3, 30, 22, 0, tzinfo=UTC)
+    assert hold_at(daily, start, end).price_cents == 3 * 15000

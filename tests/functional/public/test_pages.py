@@ -236,6 +236,9 @@ def test_daily_rental_offers_end_days_and_books_linked_days(client):
                                                 "end": ends[2][0], "guests": 1})
     assert response.status_code == 303
     assert db.session.scalar(sa.select(sa.func.count(Booking.id))) == 3
+    checkout = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "A$270.00" in checkout  # 3 days at A$90
+    assert checkout.count("9:00\u202fAM – 6:00\u202fPM") == 3
 
 
 def test_language_switch_and_accept_language(client):
