@@ -254,3 +254,33 @@ def test_language_switch_never_redirects_off_site(client):
     response = client.post("/language", data={"csrf_token": csrf_of(page), "lang": "de",
                                               "next": "//evil.example/"})
     assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"start": "2026-03-02T09:00:00Z", "guests": "abc"},
+        {"start": "2026-03-02T09:00:00Z", "guests": "0"},
+        {"start": "2026-03-02T09:00:00Z", "guests": str(10**30)},
+        {"start": "2026-03-02T09:00:00Z", "variant": "abc"},
+        {"start": "2026-03-02T09:00:00Z", "variant": "999"},
+        {"start": "2026-03-02T09:00:00Z", "resource": "abc"},
+        {"start": "2026-03-02T09:00:00Z", "resource": "999"},
+        {"start": ""},
+        {"start": "2026-03-02T09:00:00+14:00"},
+        {"start": "2026-03-02T09:00:00Z", "end": "2026-03-02T08:00:00Z"},
+        {"start": "2026-03-02T09:00:00Z", "end": "2026-03-02T09:00:00Z"},
+        {"start": "0001-01-01T00:00:00Z"},
+        {"start": "9999-12-31T23:59:00Z"},
+        {"start": "2026-03-02T09:00:00Z", "end": "9999-12-31T23:59:00Z"},
+    ],
+    ids=["guests-text", "guests-zero", "guests-huge", "variant-text", "variant-unknown",
+         "resource-text", "resource-unknown", "start-empty", "start-offset", "end-before",
+         "end-equal", "start-year-1", "start-year-9999", "end-year-9999"],
+)
+@pytest.mark.parametrize("url", [ROOMS, STUDIO, KIT])
+def test_no_500_on_malformed_holds(client, url, fields):
+    response = hold(client, url, **fields)
+    assert response.status_code in (303, 409, 422)
+    if response.status_code != 303:
+        assert db.session.scalar(sa.select(sa.func.count(Booking.id))) == 0
