@@ -1,10 +1,12 @@
 """The rules that say a venue's set-up is self-consistent, stated once for every audience.
 
-The admin's forms and the partner API gather plain values (a service's policy, one day's
-opening periods), call these functions, and put each returned problem on their own field:
-the admin on the form field of the same name, the API on the camelCase JSON path. Shape
-(types, bounds, required fields) stays with each audience's forms or schemas; whether a
-time is free stays with the booking service.
+The admin's forms and the partner API gather plain values (a service's policy, a
+resource's kind and skills, its opening periods, a block), call these functions, and put
+each returned problem on their own field: the admin on the form field of the same name,
+the API on the camelCase JSON path. Shape (types, required fields) stays with each
+audience's forms or schemas, but the bounds they enforce are the constants below, and
+skills and slugs are spelled by the one normaliser here. Whether a time is free stays with
+the booking service.
 
 Pure: the standard library only. The one exception is the message table at the bottom,
 which marks each problem's text for translation (lazily: nothing is looked up until a
@@ -12,16 +14,33 @@ message is read, inside a request)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+import re
+import unicodedata
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
 MINUTES_PER_DAY = 24 * 60
 MIDNIGHT = time(0)  # as a closing time: the end of the day
+
+# --- bounds: what the admin's validators and the API's Field constraints both enforce ----
+
+MAX_CAPACITY = 10_000  # guests at once on a resource; guests of one option or booking
+MAX_DURATION_MINUTES = 31 * MINUTES_PER_DAY  # a fixed option; either end of an hourly range
+MAX_DURATION_DAYS = 366  # either end of a daily range
+MAX_BUFFER_MINUTES = MINUTES_PER_DAY  # before or after each booking
+MAX_GRID_MINUTES = MINUTES_PER_DAY  # the alignment of start times and the step between them
+MAX_LEAD_TIME_MINUTES = 366 * MINUTES_PER_DAY
+MAX_HORIZON_DAYS = 1000  # within the public pages' browsable future (3 x 366 days)
+MAX_PRICE_CENTS = 10**9
+SLUG_MAX_LENGTH = 80  # the slug columns' length
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
 class Mode(StrEnum):
@@ -44,7 +63,12 @@ class SetupField(StrEnum):
     LEAD_TIME_MINUTES = "lead_time_minutes"
     RESOURCES = "resources"
     REQUIRED_SKILLS = "required_skills"
+    SKILLS = "skills"  # a resource's own skills
     PERIODS = "periods"  # one day's opening periods; the caller knows which day
+    WEEKLY_HOURS = "weekly_hours"  # the week as a whole (the admin shows it on the form)
+    END_TIME = "end_time"  # a block's end
+    WEEKDAYS = "weekdays"  # a weekly block's days
+    REPEAT_UNTIL = "repeat_until"  # a weekly block's last date
 
 
 class Rule(StrEnum):
@@ -62,8 +86,14 @@ class Rule(StrEnum):
     NO_PLACE = "NO_PLACE"
     SKILLS_NOBODY_HAS = "SKILLS_NOBODY_HAS"
     STAFF_WITHOUT_SKILLS = "STAFF_WITHOUT_SKILLS"
+    SKILLS_OFF_STAFF = "SKILLS_OFF_STAFF"
     PERIOD_BACKWARDS = "PERIOD_BACKWARDS"
     PERIODS_OVERLAP = "PERIODS_OVERLAP"
+    NEVER_OPEN = "NEVER_OPEN"
+    BLOCK_BACKWARDS = "BLOCK_BACKWARDS"
+    WEEKLY_BLOCK_TOO_LONG = "WEEKLY_BLOCK_TOO_LONG"
+    REPEAT_WITHOUT_WEEKDAYS = "REPEAT_WITHOUT_WEEKDAYS"
+    REPEAT_BEFORE_START = "REPEAT_BEFORE_START"
 
 
 @dataclass(frozen=True)
@@ -165,6 +195,23 @@ def _resource_problems(p: ServicePolicy) -> Iterable[Problem]:
         yield Problem(SetupField.REQUIRED_SKILLS, Rule.STAFF_WITHOUT_SKILLS)
 
 
+# --- resources ----------------------------------------------------------------------------
+
+
+def normalise_skills(skills: Iterable[str]) -> list[str]:
+    """How every audience spells skills, a resource's or those a service requires:
+    trimmed, lower-case, each once, sorted. [' Massage', 'facial', 'massage'] ->
+    ['facial', 'massage']."""
+    return sorted({s.strip().lower() for s in skills if s.strip()})
+
+
+def resource_problems(*, is_staff: bool, skills: Collection[str]) -> list[Problem]:
+    """Only staff members have skills (a place is chosen, never matched by skill)."""
+    if skills and not is_staff:
+        return [Problem(SetupField.SKILLS, Rule.SKILLS_OFF_STAFF)]
+    return []
+
+
 # --- opening hours ------------------------------------------------------------------------
 
 
@@ -184,6 +231,74 @@ def period_problems(periods: Sequence[tuple[time, time]]) -> list[Problem]:
             problems.append(Problem(SetupField.PERIODS, Rule.PERIODS_OVERLAP))
             break
     return problems
+
+
+def weekly_hours_problems(weekly: Mapping[str, Sequence[Any]] | None) -> list[Problem]:
+    """A week of opening periods per weekday key; None is open around the clock. A week
+    with no period at all would never be open: surely a mistake, so it is refused."""
+    if weekly is not None and not any(weekly.values()):
+        return [Problem(SetupField.WEEKLY_HOURS, Rule.NEVER_OPEN)]
+    return []
+
+
+# --- blocks -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """Blocked time on a resource: [start, end) as aware UTC instants, the resource's
+    zone, and for a weekly block its weekdays (0 = Monday) and last local date. A weekly
+    block repeats the first occurrence's local wall-clock times (see the engine's
+    RecurringBlock), so it must end less than a day after it starts."""
+
+    start: datetime
+    end: datetime
+    zone: str
+    weekdays: frozenset[int] = frozenset()
+    repeat_until: date | None = None
+
+
+def block_problems(block: Block) -> list[Problem]:
+    """A block ends after it starts (if not, nothing else is said); a repetition end
+    needs weekdays; a weekly block lasts less than a day on the resource's wall clock,
+    and its repetition does not end before the local date of its first occurrence."""
+    if block.end <= block.start:
+        return [Problem(SetupField.END_TIME, Rule.BLOCK_BACKWARDS)]
+    if not block.weekdays:
+        if block.repeat_until is not None:
+            return [Problem(SetupField.WEEKDAYS, Rule.REPEAT_WITHOUT_WEEKDAYS)]
+        return []
+    zone = ZoneInfo(block.zone)
+    start, end = (t.astimezone(zone).replace(tzinfo=None) for t in (block.start, block.end))
+    problems = []
+    if end - start >= timedelta(days=1):
+        problems.append(Problem(SetupField.END_TIME, Rule.WEEKLY_BLOCK_TOO_LONG))
+    if block.repeat_until is not None and block.repeat_until < start.date():
+        problems.append(Problem(SetupField.REPEAT_UNTIL, Rule.REPEAT_BEFORE_START))
+    return problems
+
+
+# --- slugs --------------------------------------------------------------------------------
+
+_SLUG_GAPS = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str) -> str:
+    """'Salle Été n°2' -> 'salle-ete-n-2': ASCII letters and digits (accents dropped)
+    joined by single hyphens, at most SLUG_MAX_LENGTH long; '' when nothing is left."""
+    letters = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in letters if not unicodedata.combining(c))  # é -> e
+    return _SLUG_GAPS.sub("-", plain).strip("-")[:SLUG_MAX_LENGTH].rstrip("-")
+
+
+def free_slug(text: str, taken: Collection[str], fallback: str = "item") -> str:
+    """The slug of `text` (or `fallback`) if `taken` lacks it, else the first free one of
+    slug-2, slug-3... with the base cut so that the whole still fits."""
+    base = slugify(text) or fallback
+    suffixed = (
+        base[: SLUG_MAX_LENGTH - len(f"-{n}")].rstrip("-") + f"-{n}" for n in itertools.count(2)
+    )
+    return next(slug for slug in itertools.chain([base], suffixed) if slug not in taken)
 
 
 # --- messages -----------------------------------------------------------------------------
@@ -213,6 +328,14 @@ MESSAGES: dict[Rule, Any] = {
     Rule.STAFF_WITHOUT_SKILLS: _l(
         "Staff members are only booked when the service requires skills: name them."
     ),
+    Rule.SKILLS_OFF_STAFF: _l("Only staff members have skills."),
     Rule.PERIOD_BACKWARDS: _l("The period %(value)s closes before it opens."),
     Rule.PERIODS_OVERLAP: _l("The periods overlap."),
+    Rule.NEVER_OPEN: _l(
+        "Give at least one opening period, or open the resource around the clock."
+    ),
+    Rule.BLOCK_BACKWARDS: _l("The block must end after it starts."),
+    Rule.WEEKLY_BLOCK_TOO_LONG: _l("A weekly block must end less than a day after it starts."),
+    Rule.REPEAT_WITHOUT_WEEKDAYS: _l("Choose the weekdays to repeat on."),
+    Rule.REPEAT_BEFORE_START: _l("The repetition cannot end before it starts."),
 }

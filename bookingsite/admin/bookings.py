@@ -23,13 +23,12 @@ from bookingsite.admin.forms import (
     CancelForm,
     MoveForm,
     RangeForm,
-    status_label,
 )
 from bookingsite.admin.hours import NonexistentTime, local_day_range, to_utc
 from bookingsite.admin.reports import utilisation
 from bookingsite.availability import Reason
 from bookingsite.booking import service as booking_service
-from bookingsite.booking.reasons import REASON_TEXT
+from bookingsite.booking.reasons import REASON_TEXT, status_text
 from bookingsite.clock import utcnow
 from bookingsite.errors import DomainError
 from bookingsite.extensions import db
@@ -58,8 +57,8 @@ def venue_booking(booking_id: int) -> Booking:
 def shown_status(booking: Booking, now: datetime) -> str:
     """A hold past its expiry shows as expired even before a write has marked it."""
     if booking.hold_has_lapsed(now):
-        return str(status_label(BookingStatus.EXPIRED))
-    return str(status_label(booking.status))
+        return status_text(BookingStatus.EXPIRED)
+    return status_text(booking.status)
 
 
 def _venue_resources() -> list[Resource]:

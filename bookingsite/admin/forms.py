@@ -4,7 +4,7 @@ ever decided by the booking service."""
 
 from __future__ import annotations
 
-import re
+from datetime import datetime
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -40,15 +40,34 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from bookingsite.admin.hours import WEEKDAY_KEYS, HoursError, parse_periods
+from bookingsite.admin.hours import HoursError, NonexistentTime, parse_periods, to_utc
+from bookingsite.booking.inputs import WEEKDAY_KEYS
+from bookingsite.booking.reasons import STATUS_TEXT
 from bookingsite.models import BookingStatus, DurationMode, ResourceKind
 from bookingsite.setup_rules import (
-    MINUTES_PER_DAY,
+    MAX_BUFFER_MINUTES,
+    MAX_CAPACITY,
+    MAX_DURATION_DAYS,
+    MAX_DURATION_MINUTES,
+    MAX_GRID_MINUTES,
+    MAX_HORIZON_DAYS,
+    MAX_LEAD_TIME_MINUTES,
+    MAX_PRICE_CENTS,
+    SLUG_MAX_LENGTH,
+    SLUG_PATTERN,
+    Block,
     ChosenResource,
     Mode,
+    Problem,
     ServicePolicy,
+    block_problems,
+    normalise_skills,
+    resource_problems,
     service_problems,
+    weekly_hours_problems,
 )
+
+MAX_PRICE = MAX_PRICE_CENTS // 100
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -80,18 +99,17 @@ def weekday_choices() -> list[SelectChoice]:
     return [SelectChoice(index, name) for index, name in enumerate(weekday_names())]
 
 
-def status_label(status: BookingStatus) -> Any:
-    return {
-        BookingStatus.HOLD: _l("on hold"),
-        BookingStatus.CONFIRMED: _l("confirmed"),
-        BookingStatus.CANCELLED: _l("cancelled"),
-        BookingStatus.EXPIRED: _l("expired"),
-    }[status]
-
-
 def split_words(text: str | None) -> list[str]:
-    """'massage, Facial ,massage' -> ['facial', 'massage']."""
-    return sorted({w.strip().lower() for w in (text or "").split(",") if w.strip()})
+    """Skills typed with commas, spelled as every audience spells them:
+    'massage, Facial ,massage' -> ['facial', 'massage']."""
+    return normalise_skills((text or "").split(","))
+
+
+def put_problems(form: Any, problems: list[Problem]) -> bool:
+    """Each set-up problem on the form field of its name; True when there were none."""
+    for problem in problems:
+        getattr(form, problem.field).errors.append(problem.message)
+    return not problems
 
 
 class ActionForm(FlaskForm):
@@ -120,7 +138,7 @@ class ResourceForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=kind_choices)
     capacity = IntegerField(
         _l("Capacity (guests at once)"), default=1,
-        validators=[InputRequired(), NumberRange(min=1, max=10000)],
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_CAPACITY)],
     )
     timezone = StringField(
         _l("Time zone"), validators=[Optional(), Length(max=64), _valid_zone]
@@ -130,8 +148,10 @@ class ResourceForm(FlaskForm):
     active = BooleanField(_l("Active (can be booked)"), default=True)
 
     def validate_skills(self, field: Any) -> None:
-        if field.data and self.kind.data != ResourceKind.STAFF.value:
-            raise ValidationError(_l("Only staff members have skills."))
+        is_staff = self.kind.data == ResourceKind.STAFF.value
+        problems = resource_problems(is_staff=is_staff, skills=split_words(field.data))
+        if problems:
+            raise ValidationError(problems[0].message)
 
     def attribute_dict(self) -> dict[str, str]:
         pairs = (line.split(":", 1) for line in (self.attributes.data or "").splitlines() if ":" in line)
@@ -163,11 +183,11 @@ class HoursForm(FlaskForm):
             except HoursError as error:
                 field.errors.append(str(error))
                 valid = False
-        if valid and not any(weekly.values()):
-            self.form_errors.append(
-                _l("Give at least one opening period, or choose “open around the clock”.")
-            )
-            valid = False
+        if valid:
+            # The week as a whole has no field of its own: its problems go on the form.
+            problems = weekly_hours_problems(weekly)
+            self.form_errors.extend(p.message for p in problems)
+            valid = not problems
         self.weekly = weekly
         return valid
 
@@ -184,6 +204,9 @@ class ExceptionForm(FlaskForm):
 
 
 class BlockForm(FlaskForm):
+    """Local wall-clock times in the resource's zone; validated, `start_at` and `end_at`
+    hold the UTC instants."""
+
     start_date = DateField(_l("Date"), validators=[InputRequired()])
     start_time = TimeField(_l("From"), validators=[InputRequired()])
     end_date = DateField(_l("Until date (if not the same day)"), validators=[Optional()])
@@ -192,27 +215,28 @@ class BlockForm(FlaskForm):
     weekdays = MultiCheckboxField(_l("Repeat every week on"), coerce=int, choices=weekday_choices)
     repeat_until = DateField(_l("Repeat until (inclusive)"), validators=[Optional()])
 
+    def __init__(self, *args: Any, zone: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+
     def validate(self, extra_validators: Any = None) -> bool:
         if not super().validate(extra_validators):
             return False
-        start = (self.start_date.data, self.start_time.data)
-        end = (self.end_date.data or self.start_date.data, self.end_time.data)
-        if end <= start:
-            self.end_time.errors.append(_l("The block must end after it starts."))
+        self.start_at = self._instant(self.start_date.data, self.start_time)
+        self.end_at = self._instant(self.end_date.data or self.start_date.data, self.end_time)
+        if self.start_at is None or self.end_at is None:
             return False
-        if self.weekdays.data:
-            if self.end_date.data and self.end_date.data != self.start_date.data:
-                self.end_date.errors.append(
-                    _l("A weekly block lasts less than a day: leave the end date empty.")
-                )
-                return False
-            if self.repeat_until.data and self.repeat_until.data < self.start_date.data:
-                self.repeat_until.errors.append(_l("The repetition cannot end before it starts."))
-                return False
-        elif self.repeat_until.data:
-            self.weekdays.errors.append(_l("Choose the weekdays to repeat on."))
-            return False
-        return True
+        return put_problems(self, block_problems(Block(
+            start=self.start_at, end=self.end_at, zone=self.zone,
+            weekdays=frozenset(self.weekdays.data or ()), repeat_until=self.repeat_until.data,
+        )))
+
+    def _instant(self, day: Any, field: Any) -> datetime | None:
+        try:
+            return to_utc(day, field.data, self.zone)
+        except NonexistentTime:
+            field.errors.append(_l("This time does not exist that day: the clocks go forward."))
+            return None
 
 
 class VariantForm(Form):
@@ -221,18 +245,18 @@ class VariantForm(Form):
     variant_id = HiddenField()
     name = StringField(_l("Option name"), validators=[Optional(), Length(max=200)])
     duration_minutes = IntegerField(
-        _l("Minutes"), validators=[Optional(), NumberRange(min=1, max=MINUTES_PER_DAY)]
+        _l("Minutes"), validators=[Optional(), NumberRange(min=1, max=MAX_DURATION_MINUTES)]
     )
-    guests = IntegerField(_l("Guests"), default=1, validators=[Optional(), NumberRange(min=1)])
-    price = DecimalField(_l("Price"), places=2, validators=[Optional(), NumberRange(min=0)])
+    guests = IntegerField(
+        _l("Guests"), default=1, validators=[Optional(), NumberRange(min=1, max=MAX_CAPACITY)]
+    )
+    price = DecimalField(
+        _l("Price"), places=2, validators=[Optional(), NumberRange(min=0, max=MAX_PRICE)]
+    )
 
     @property
     def is_blank(self) -> bool:
         return self.duration_minutes.data is None
-
-
-def _minutes(label: Any, **kw: Any) -> IntegerField:
-    return IntegerField(label, validators=[Optional(), NumberRange(min=0, **kw)])
 
 
 class ServiceForm(FlaskForm):
@@ -240,9 +264,8 @@ class ServiceForm(FlaskForm):
     slug = StringField(
         _l("Address name"),
         validators=[
-            DataRequired(), Length(max=80),
-            Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
-                   message=_l("Use lower-case letters, digits and hyphens only.")),
+            Optional(), Length(max=SLUG_MAX_LENGTH),
+            Regexp(SLUG_PATTERN, message=_l("Use lower-case letters, digits and hyphens only.")),
         ],
     )
     description = TextAreaField(_l("Description"), validators=[Optional()])
@@ -255,34 +278,47 @@ class ServiceForm(FlaskForm):
         ],
     )
     variants = FieldList(FormField(VariantForm), min_entries=1)
-    min_minutes = IntegerField(_l("Shortest (minutes)"), validators=[Optional(), NumberRange(min=1)])
-    max_minutes = IntegerField(_l("Longest (minutes)"), validators=[Optional(), NumberRange(min=1)])
-    min_days = IntegerField(_l("Shortest (days)"), validators=[Optional(), NumberRange(min=1)])
-    max_days = IntegerField(_l("Longest (days)"), validators=[Optional(), NumberRange(min=1)])
+    min_minutes = IntegerField(
+        _l("Shortest (minutes)"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_DURATION_MINUTES)],
+    )
+    max_minutes = IntegerField(
+        _l("Longest (minutes)"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_DURATION_MINUTES)],
+    )
+    min_days = IntegerField(
+        _l("Shortest (days)"), validators=[Optional(), NumberRange(min=1, max=MAX_DURATION_DAYS)]
+    )
+    max_days = IntegerField(
+        _l("Longest (days)"), validators=[Optional(), NumberRange(min=1, max=MAX_DURATION_DAYS)]
+    )
     unit_price = DecimalField(
-        _l("Price per hour or per day"), places=2, validators=[Optional(), NumberRange(min=0)]
+        _l("Price per hour or per day"), places=2,
+        validators=[Optional(), NumberRange(min=0, max=MAX_PRICE)],
     )
     buffer_before_minutes = IntegerField(
-        _l("Buffer before (minutes)"), default=0, validators=[InputRequired(), NumberRange(min=0)]
+        _l("Buffer before (minutes)"), default=0,
+        validators=[InputRequired(), NumberRange(min=0, max=MAX_BUFFER_MINUTES)],
     )
     buffer_after_minutes = IntegerField(
-        _l("Buffer after (minutes)"), default=0, validators=[InputRequired(), NumberRange(min=0)]
+        _l("Buffer after (minutes)"), default=0,
+        validators=[InputRequired(), NumberRange(min=0, max=MAX_BUFFER_MINUTES)],
     )
     grid_alignment_minutes = IntegerField(
         _l("Start times align to (minutes)"), default=15,
-        validators=[InputRequired(), NumberRange(min=1, max=MINUTES_PER_DAY)],
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_GRID_MINUTES)],
     )
     grid_step_minutes = IntegerField(
         _l("Step between start times (minutes)"),
-        validators=[Optional(), NumberRange(min=1, max=MINUTES_PER_DAY)],
+        validators=[Optional(), NumberRange(min=1, max=MAX_GRID_MINUTES)],
     )
     lead_time_minutes = IntegerField(
         _l("Lead time (minutes of notice)"), default=0,
-        validators=[InputRequired(), NumberRange(min=0)],
+        validators=[InputRequired(), NumberRange(min=0, max=MAX_LEAD_TIME_MINUTES)],
     )
     horizon_days = IntegerField(
         _l("Horizon (days ahead)"), default=90,
-        validators=[InputRequired(), NumberRange(min=1, max=3660)],
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_HORIZON_DAYS)],
     )
     required_skills = StringField(_l("Required staff skills"), validators=[Optional()])
     resources = MultiCheckboxField(_l("Resources that can serve it"), coerce=int)
@@ -301,13 +337,9 @@ class ServiceForm(FlaskForm):
         return [entry.form for entry in self.variants if not entry.form.is_blank]
 
     def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        if not valid:
+        if not super().validate(extra_validators):
             return False
-        problems = service_problems(self.policy())
-        for problem in problems:
-            getattr(self, problem.field).errors.append(problem.message)
-        return not problems
+        return put_problems(self, service_problems(self.policy()))
 
     def policy(self) -> ServicePolicy:
         """The set-up as plain values, for the rules every audience shares."""
@@ -362,7 +394,7 @@ class BookingFilterForm(FlaskForm):
     def __init__(self, *args: Any, resources: list[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.status.choices = [SelectChoice("", _l("Any status"))] + [
-            SelectChoice(s.value, status_label(s)) for s in BookingStatus
+            SelectChoice(s.value, STATUS_TEXT[s]) for s in BookingStatus
         ]
         self.resource.choices = [SelectChoice("", _l("Any resource"))] + [
             SelectChoice(str(r.id), r.name) for r in resources
@@ -389,9 +421,3 @@ class RangeForm(FlaskForm):
             if (field.data - self.date_from.data).days > 366:
                 raise ValidationError(_l("Choose at most a year."))
 
-
-SLUG_CLEAN = re.compile(r"[^a-z0-9]+")
-
-
-def slugify(text: str) -> str:
-    return SLUG_CLEAN.sub("-", text.lower()).strip("-")[:80]

@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 
 from bookingsite.setup_rules import period_problems
 
-WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _PERIOD = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
 
 

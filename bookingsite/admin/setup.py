@@ -19,11 +19,11 @@ from bookingsite.admin.forms import (
     ResourceForm,
     ServiceForm,
     kind_labels,
-    slugify,
     split_words,
     weekday_names,
 )
-from bookingsite.admin.hours import WEEKDAY_KEYS, NonexistentTime, format_periods, to_utc
+from bookingsite.admin.hours import format_periods
+from bookingsite.booking.inputs import WEEKDAY_KEYS
 from bookingsite.extensions import db
 from bookingsite.models import (
     Allocation,
@@ -34,6 +34,7 @@ from bookingsite.models import (
     Service,
     ServiceVariant,
 )
+from bookingsite.setup_rules import free_slug
 
 
 def venue_resource(resource_id: int) -> Resource:
@@ -82,7 +83,7 @@ def _fill_resource(resource: Resource, form: ResourceForm) -> None:
     resource.kind = ResourceKind(form.kind.data)
     resource.capacity = form.capacity.data
     resource.timezone = form.timezone.data or None
-    resource.skills = split_words(form.skills.data) if resource.is_staff else []
+    resource.skills = split_words(form.skills.data)
     resource.attributes = form.attribute_dict()
     resource.active = form.active.data
 
@@ -201,14 +202,16 @@ def exception_delete(resource_id: int, day: str):
 @bp.route("/venues/<int:venue_id>/resources/<int:resource_id>/blocks", methods=["GET", "POST"])
 def resource_blocks(resource_id: int):
     resource = venue_resource(resource_id)
-    form = BlockForm()
+    form = BlockForm(zone=resource.zone)
     if form.validate_on_submit():
-        allocation = _allocation_from(form, resource)
-        if allocation is not None:
-            db.session.add(allocation)
-            db.session.commit()
-            flash(_("The block was saved."), "success")
-            return redirect(url_for("admin.resource_blocks", resource_id=resource.id))
+        db.session.add(Allocation(
+            resource_id=resource.id, start_at=form.start_at, end_at=form.end_at,
+            reason=form.reason.data.strip(), weekdays=sorted(form.weekdays.data) or None,
+            repeat_until=form.repeat_until.data if form.weekdays.data else None,
+        ))
+        db.session.commit()
+        flash(_("The block was saved."), "success")
+        return redirect(url_for("admin.resource_blocks", resource_id=resource.id))
     blocks = db.session.scalars(
         sa.select(Allocation)
         .where(Allocation.resource_id == resource.id)
@@ -218,28 +221,6 @@ def resource_blocks(resource_id: int):
         "admin/resource_blocks.html", resource=resource, form=form, blocks=blocks,
         weekday_names=weekday_names(), delete_form=ActionForm(formdata=None),
     ), _status(form)
-
-
-def _allocation_from(form: BlockForm, resource: Resource) -> Allocation | None:
-    zone = resource.zone
-    try:
-        start = to_utc(form.start_date.data, form.start_time.data, zone)
-    except NonexistentTime:
-        form.start_time.errors.append(_("This time does not exist that day: the clocks go forward."))
-        return None
-    try:
-        end = to_utc(form.end_date.data or form.start_date.data, form.end_time.data, zone)
-    except NonexistentTime:
-        form.end_time.errors.append(_("This time does not exist that day: the clocks go forward."))
-        return None
-    if end <= start:
-        form.end_time.errors.append(_("The block must end after it starts."))
-        return None
-    return Allocation(
-        resource_id=resource.id, start_at=start, end_at=end, reason=form.reason.data.strip(),
-        weekdays=sorted(form.weekdays.data) or None,
-        repeat_until=form.repeat_until.data if form.weekdays.data else None,
-    )
 
 
 @bp.post("/venues/<int:venue_id>/resources/<int:resource_id>/blocks/<int:block_id>/delete")
@@ -300,16 +281,45 @@ def _service_form(service: Service | None) -> ServiceForm:
     return form
 
 
-def _slug_taken(slug: str, service: Service | None) -> bool:
-    query = sa.select(Service.id).where(Service.venue_id == g.venue.id, Service.slug == slug)
+def _other_slugs(service: Service | None) -> set[str]:
+    """The slugs of the venue's other services (unique per venue)."""
+    query = sa.select(Service.slug).where(Service.venue_id == g.venue.id)
     if service is not None:
         query = query.where(Service.id != service.id)
-    return db.session.scalar(query) is not None
+    return set(db.session.scalars(query))
 
 
-def _save_service(service: Service, form: ServiceForm) -> bool:
+def _slug_for(form: ServiceForm, service: Service | None) -> str | None:
+    """The typed slug if no other service of the venue has it (else None, with a field
+    error), or one made from the name when the field was left empty."""
+    taken = _other_slugs(service)
+    if not form.slug.data:
+        return free_slug(form.name.data, taken, fallback="service")
+    if form.slug.data in taken:
+        form.slug.errors.append(_("Another service of this venue uses this address name."))
+        return None
+    return form.slug.data
+
+
+def _committed(form: ServiceForm, slug: str, service: Service | None) -> bool:
+    """Commit; the unique constraint has the last word on the slug: should another
+    manager have taken it meanwhile, roll back and say so on the field."""
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        if slug not in _other_slugs(service):
+            raise
+        form.slug.errors.append(_("Another service of this venue uses this address name."))
+        return False
+    return True
+
+
+def _save_service(service: Service, form: ServiceForm, slug: str) -> bool:
     """Copy the form onto the service; False (with a field error) if a variant in use
-    would have to be deleted."""
+    would have to be deleted. Reads before it writes, so that only the commit can meet
+    the slug's unique constraint."""
+    venue_resources = _venue_resources()
     mode = DurationMode(form.duration_mode.data)
     hourly, daily = mode == DurationMode.HOURLY, mode == DurationMode.DAILY
     kept: list[ServiceVariant] = []
@@ -334,7 +344,7 @@ def _save_service(service: Service, form: ServiceForm) -> bool:
             )
             return False
     service.name = form.name.data.strip()
-    service.slug = form.slug.data
+    service.slug = slug
     service.description = form.description.data or ""
     service.duration_mode = mode
     service.variants = kept
@@ -351,7 +361,7 @@ def _save_service(service: Service, form: ServiceForm) -> bool:
     service.horizon_days = form.horizon_days.data
     service.required_skills = split_words(form.required_skills.data)
     chosen = set(form.resources.data or [])
-    service.resources = [r for r in _venue_resources() if r.id in chosen]
+    service.resources = [r for r in venue_resources if r.id in chosen]
     service.active = form.active.data
     return True
 
@@ -359,22 +369,16 @@ def _save_service(service: Service, form: ServiceForm) -> bool:
 @bp.route("/venues/<int:venue_id>/services/new", methods=["GET", "POST"])
 def service_new():
     form = _service_form(None)
-    if request.method == "GET" and not form.slug.data:
-        form.slug.data = ""
     if form.validate_on_submit():
-        if _slug_taken(form.slug.data, None):
-            form.slug.errors.append(_("Another service of this venue uses this address name."))
-        else:
-            service = Service(venue_id=g.venue.id)
-            if _save_service(service, form):
-                db.session.add(service)
-                db.session.commit()
+        slug = _slug_for(form, None)
+        service = Service(venue_id=g.venue.id)
+        if slug is not None and _save_service(service, form, slug):
+            db.session.add(service)
+            if _committed(form, slug, None):
                 flash(_("%(name)s was created.", name=service.name), "success")
                 return redirect(url_for("admin.services"))
-            db.session.rollback()
-    return render_template(
-        "admin/service_form.html", form=form, service=None, suggest_slug=slugify
-    ), _status(form)
+        db.session.rollback()
+    return render_template("admin/service_form.html", form=form, service=None), _status(form)
 
 
 @bp.route("/venues/<int:venue_id>/services/<int:service_id>/edit", methods=["GET", "POST"])
@@ -382,18 +386,14 @@ def service_edit(service_id: int):
     service = venue_service(service_id)
     form = _service_form(service)
     if form.validate_on_submit():
-        if _slug_taken(form.slug.data, service):
-            form.slug.errors.append(_("Another service of this venue uses this address name."))
-        elif _save_service(service, form):
-            db.session.commit()
+        slug = _slug_for(form, service)
+        if (slug is not None and _save_service(service, form, slug)
+                and _committed(form, slug, service)):
             flash(_("%(name)s was saved.", name=service.name), "success")
             return redirect(url_for("admin.services"))
-        else:
-            db.session.rollback()
-            service = venue_service(service_id)
-    return render_template(
-        "admin/service_form.html", form=form, service=service, suggest_slug=slugify
-    ), _status(form)
+        db.session.rollback()
+        service = venue_service(service_id)
+    return render_template("admin/service_form.html", form=form, service=service), _status(form)
 
 
 @bp.post("/venues/<int:venue_id>/services/<int:service_id>/active")

@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bookingsite.api import schemas as s
-from bookingsite.api.schemas import WEEKDAYS
+from bookingsite.booking.inputs import WEEKDAY_KEYS
 from bookingsite.models import (
     Allocation,
     Booking,
@@ -88,7 +88,7 @@ def allocation(row: Allocation) -> s.AllocationOut:
     recurrence = None
     if row.is_recurring:
         recurrence = s.RecurrenceOut(
-            weekdays=[WEEKDAYS[i] for i in sorted(row.weekdays)], until=row.repeat_until
+            weekdays=[WEEKDAY_KEYS[i] for i in sorted(row.weekdays)], until=row.repeat_until
         )
     return s.AllocationOut(
         id=row.id,

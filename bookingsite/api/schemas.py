@@ -8,7 +8,14 @@ from datetime import date, time
 from typing import Annotated, Any, Literal
 
 from flask_babel import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from bookingsite.api.parsing import FieldProblem
@@ -16,24 +23,33 @@ from bookingsite.api.types import (
     Id,
     Instant,
     LongText,
-    Minutes,
     Name,
     ShortText,
     WallTime,
     Zone,
     text,
 )
+from bookingsite.booking.inputs import WEEKDAY_KEYS
 from bookingsite.models import BookingStatus, ResourceKind
 from bookingsite.setup_rules import (
+    MAX_BUFFER_MINUTES,
+    MAX_CAPACITY,
+    MAX_DURATION_DAYS,
+    MAX_DURATION_MINUTES,
+    MAX_GRID_MINUTES,
+    MAX_HORIZON_DAYS,
+    MAX_LEAD_TIME_MINUTES,
+    MAX_PRICE_CENTS,
     ChosenResource,
     Mode,
     ServicePolicy,
     SetupField,
+    normalise_skills,
     period_problems,
+    weekly_hours_problems,
 )
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Weekday = Literal[WEEKDAY_KEYS]  # "mon" ... "sun"
 Period = Annotated[list[WallTime], Field(min_length=2, max_length=2)]
 Periods = Annotated[list[Period], Field(max_length=12)]
 MAX_METADATA_CHARS = 4000
@@ -68,6 +84,24 @@ def _check_hours(value: dict[Any, list[list[str]]] | None) -> dict[Any, list[lis
     if value is None:
         return None
     return {day: _check_periods(periods) for day, periods in value.items()}
+
+
+def _check_week(value: dict[str, list[list[str]]] | None) -> dict[str, list[list[str]]] | None:
+    problems = weekly_hours_problems(value)
+    if problems:
+        raise ValueError(problems[0].message)
+    return value
+
+
+Capacity = Annotated[int, Field(ge=1, le=MAX_CAPACITY)]
+Skill = text(60, 1)
+# Spelled as every audience spells skills: trimmed, lower-case, each once, sorted.
+Skills = Annotated[list[Skill], Field(max_length=50), AfterValidator(normalise_skills)]
+RequiredSkills = Annotated[list[Skill], Field(max_length=20), AfterValidator(normalise_skills)]
+DurationMinutes = Annotated[int, Field(ge=1, le=MAX_DURATION_MINUTES)]
+DurationDays = Annotated[int, Field(ge=1, le=MAX_DURATION_DAYS)]
+Buffer = Annotated[int, Field(ge=0, le=MAX_BUFFER_MINUTES)]
+GridMinutes = Annotated[int, Field(ge=1, le=MAX_GRID_MINUTES)]
 
 
 def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
@@ -114,17 +148,19 @@ class ResourceIn(Schema):
     name: Name
     kind: ResourceKind = ResourceKind.ROOM
     timezone: Zone | None = Field(None, description="None: the venue's zone.")
-    capacity: Annotated[int, Field(ge=1, le=10000)] = 1
+    capacity: Capacity = 1
     metadata: dict[str, Any] = Field(default_factory=dict, description="Floor, section...")
-    skills: Annotated[list[text(60, 1)], Field(max_length=50)] = Field(default_factory=list)
+    skills: Skills = Field(default_factory=list, description="Staff members only.")
     working_hours: WorkingHours | None = Field(
-        None, description='{"mon": [["09:00", "18:00"]], ...}; null: open around the clock.'
+        None, description='{"mon": [["09:00", "18:00"]], ...}, at least one period; '
+        "null: open around the clock."
     )
     exceptions: Exceptions = Field(
         default_factory=dict, description='{"2026-12-25": []} closes a day.'
     )
 
     _hours = field_validator("working_hours", "exceptions")(_check_hours)
+    _week = field_validator("working_hours")(_check_week)
     _metadata = field_validator("metadata")(_check_metadata)
 
 
@@ -134,14 +170,15 @@ class ResourcePatch(Schema):
     name: Name | None = None
     kind: ResourceKind | None = None
     timezone: Zone | None = None
-    capacity: Annotated[int, Field(ge=1, le=10000)] | None = None
+    capacity: Capacity | None = None
     metadata: dict[str, Any] | None = None
-    skills: Annotated[list[text(60, 1)], Field(max_length=50)] | None = None
+    skills: Skills | None = None
     working_hours: WorkingHours | None = None
     exceptions: Exceptions | None = None
     active: bool | None = None
 
     _hours = field_validator("working_hours", "exceptions")(_check_hours)
+    _week = field_validator("working_hours")(_check_week)
 
     @field_validator("metadata")
     @classmethod
@@ -171,26 +208,30 @@ class ResourceOut(Out):
     active: bool
 
 
+# Where a set-up rule's problem lands in a ResourceIn or ResourcePatch body.
+RESOURCE_FIELDS: dict[SetupField, str] = {SetupField.SKILLS: "skills"}
+
+
 # --- services ---------------------------------------------------------------------------
 
 
 class VariantIn(Schema):
     name: ShortText = ""
-    duration_minutes: Annotated[int, Field(ge=1, le=60 * 24 * 31)]
-    guests: Annotated[int, Field(ge=1, le=10000)] = 1
-    price_cents: Annotated[int, Field(ge=0, le=10**9)] | None = None
+    duration_minutes: DurationMinutes
+    guests: Capacity = 1
+    price_cents: Annotated[int, Field(ge=0, le=MAX_PRICE_CENTS)] | None = None
 
 
 class HourRange(Schema):
     unit: Literal["HOUR"]
-    min_minutes: Annotated[int, Field(ge=1, le=60 * 24 * 31)]
-    max_minutes: Annotated[int, Field(ge=1, le=60 * 24 * 31)]
+    min_minutes: DurationMinutes
+    max_minutes: DurationMinutes
 
 
 class DayRange(Schema):
     unit: Literal["DAY"]
-    min_days: Annotated[int, Field(ge=1, le=366)]
-    max_days: Annotated[int, Field(ge=1, le=366)]
+    min_days: DurationDays
+    max_days: DurationDays
 
 
 DurationRange = Annotated[HourRange | DayRange, Field(discriminator="unit")]
@@ -203,17 +244,15 @@ class ServiceIn(Schema):
     resource_ids: Annotated[list[Id], Field(min_length=1, max_length=100)]
     variants: Annotated[list[VariantIn], Field(max_length=20)] | None = None
     duration_range: DurationRange | None = None
-    buffer_before_minutes: Annotated[int, Field(ge=0, le=1440)] = 0
-    buffer_after_minutes: Annotated[int, Field(ge=0, le=1440)] = 0
-    grid_alignment_minutes: Annotated[int, Field(ge=1, le=1440)] = 15
-    grid_step_minutes: Annotated[int, Field(ge=1, le=1440)] | None = Field(
+    buffer_before_minutes: Buffer = 0
+    buffer_after_minutes: Buffer = 0
+    grid_alignment_minutes: GridMinutes = 15
+    grid_step_minutes: GridMinutes | None = Field(
         None, description="null: the duration plus buffers, rounded up to the alignment."
     )
-    lead_time_minutes: Minutes = 0
-    horizon_days: Annotated[int, Field(ge=1, le=1000)] = 90
-    required_skills: Annotated[list[text(60, 1)], Field(max_length=20)] = Field(
-        default_factory=list
-    )
+    lead_time_minutes: Annotated[int, Field(ge=0, le=MAX_LEAD_TIME_MINUTES)] = 0
+    horizon_days: Annotated[int, Field(ge=1, le=MAX_HORIZON_DAYS)] = 90
+    required_skills: RequiredSkills = Field(default_factory=list)
 
     def policy(self, resources: Iterable[ChosenResource]) -> ServicePolicy:
         """The set-up as plain values, for the rules every audience shares (the view
@@ -299,17 +338,25 @@ class Recurrence(Schema):
 
 
 class AllocationIn(Schema):
+    """The end comes after the start. A weekly block lasts less than a day, in the
+    resource's wall-clock time, and its `until` is not before the local date it starts."""
+
+    # Checked by the view (bookingsite.setup_rules.block_problems, the admin's rules):
+    # they need the resource's zone.
+
     resource_id: Id
     start_time: Instant
     end_time: Instant
     reason: ShortText = ""
     recurrence: Recurrence | None = None
 
-    @model_validator(mode="after")
-    def _ordered(self) -> AllocationIn:
-        if self.end_time <= self.start_time:
-            raise FieldProblem("endTime", _("endTime must be after startTime."))
-        return self
+
+# Where a block rule's problem lands in an AllocationIn body.
+ALLOCATION_FIELDS: dict[SetupField, str] = {
+    SetupField.END_TIME: "endTime",
+    SetupField.WEEKDAYS: "recurrence.weekdays",
+    SetupField.REPEAT_UNTIL: "recurrence.until",
+}
 
 
 class RecurrenceOut(Out):
@@ -343,7 +390,7 @@ class SlotsQuery(Schema):
         None, description="Whole minutes. Default: the service's shortest duration."
     )
     resource_id: Id | None = None
-    guests: Annotated[int, Field(ge=1, le=10000)] = 1
+    guests: Capacity = 1
 
 
 class SlotOut(Out):
@@ -362,7 +409,7 @@ class SlotsOut(Out):
 class EndTimesQuery(Schema):
     start_time: Instant
     resource_id: Id | None = None
-    guests: Annotated[int, Field(ge=1, le=10000)] = 1
+    guests: Capacity = 1
 
 
 class EndTimeOut(Out):
@@ -449,7 +496,7 @@ class BookingIn(Schema):
     )
     resource_id: Id | None = None
     variant_id: Id | None = None
-    guests: Annotated[int, Field(ge=1, le=10000)] = 1
+    guests: Capacity = 1
     customer: CustomerIn = CustomerIn()
 
     @model_validator(mode="after")

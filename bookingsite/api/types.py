@@ -20,8 +20,9 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from bookingsite.clock import EARLIEST_YEAR, LATEST_YEAR
+
 MAX_ID = 2**31 - 1
-EARLIEST_YEAR, LATEST_YEAR = 1970, 2200
 
 
 def _no_nul(text: str) -> str:
@@ -67,7 +68,6 @@ def text(max_length: int, min_length: int = 0) -> Any:
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Minutes = Annotated[int, Field(ge=0, le=60 * 24 * 366)]
 Name = text(200, 1)
 ShortText = text(200)
 LongText = text(2000)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import sys
 from dataclasses import replace
-from datetime import time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -14,14 +14,22 @@ import pytest
 import bookingsite.setup_rules as rules
 from bookingsite.setup_rules import (
     MESSAGES,
+    SLUG_MAX_LENGTH,
+    Block,
     ChosenResource,
     Mode,
     Problem,
     Rule,
     ServicePolicy,
     SetupField,
+    block_problems,
+    free_slug,
+    normalise_skills,
     period_problems,
+    resource_problems,
     service_problems,
+    slugify,
+    weekly_hours_problems,
 )
 
 F = SetupField
@@ -135,6 +143,127 @@ def test_a_backwards_period_is_quoted_in_its_message() -> None:
     [problem] = period_problems([(t("18:00"), t("09:00"))])
     assert problem == Problem(F.PERIODS, Rule.PERIOD_BACKWARDS, {"value": "18:00-09:00"})
     assert problem.message == "The period 18:00-09:00 closes before it opens."
+
+
+@pytest.mark.parametrize("weekly, expected", [
+    pytest.param(None, [], id="around-the-clock"),
+    pytest.param({"mon": [["09:00", "17:00"]], "tue": []}, [], id="open-one-day"),
+    pytest.param({}, [Rule.NEVER_OPEN], id="no-day"),
+    pytest.param({"mon": [], "sun": []}, [Rule.NEVER_OPEN], id="every-day-closed"),
+])
+def test_a_week_must_open_somewhere(weekly: dict | None, expected: list[Rule]) -> None:
+    problems = weekly_hours_problems(weekly)
+    assert [p.rule for p in problems] == expected
+    assert all(p.field == F.WEEKLY_HOURS for p in problems)
+
+
+# --- resources ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed, spelled", [
+    pytest.param([], [], id="none"),
+    pytest.param([" Massage", "facial", "massage ", "MASSAGE"], ["facial", "massage"],
+                 id="trimmed-lowered-once-sorted"),
+    pytest.param(["", "  "], [], id="blank"),
+])
+def test_skills_are_spelled_one_way(typed: list[str], spelled: list[str]) -> None:
+    assert normalise_skills(typed) == spelled
+
+
+@pytest.mark.parametrize("is_staff, skills, expected", [
+    pytest.param(True, ["massage"], [], id="staff-with-skills"),
+    pytest.param(True, [], [], id="staff-without"),
+    pytest.param(False, [], [], id="place-without"),
+    pytest.param(False, ["massage"], [(F.SKILLS, Rule.SKILLS_OFF_STAFF)], id="place-with-skills"),
+])
+def test_only_staff_members_have_skills(is_staff: bool, skills: list[str], expected: list) -> None:
+    problems = resource_problems(is_staff=is_staff, skills=skills)
+    assert [(p.field, p.rule) for p in problems] == expected
+
+
+# --- blocks -------------------------------------------------------------------------------
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+BERLIN = "Europe/Berlin"
+# Tuesday 3 March 2026, 10:00-11:00 in Berlin (UTC+1).
+ONE_OFF = Block(start=utc("2026-03-03T09:00"), end=utc("2026-03-03T10:00"), zone=BERLIN)
+WEEKLY = replace(ONE_OFF, weekdays=frozenset({1}))
+
+
+@pytest.mark.parametrize("block", [
+    pytest.param(ONE_OFF, id="one-off"),
+    pytest.param(replace(ONE_OFF, end=utc("2026-03-10T10:00")), id="one-off-over-days"),
+    pytest.param(replace(WEEKLY, repeat_until=date(2026, 3, 3)), id="weekly-until-its-day"),
+    pytest.param(replace(WEEKLY, start=utc("2026-03-03T21:00"), end=utc("2026-03-04T05:00")),
+                 id="weekly-overnight"),
+    # Saturday 28 March 22:30 to Sunday 22:00 in Berlin, over the night the clocks go
+    # forward: 23.5 wall-clock hours (22.5 real ones).
+    pytest.param(replace(WEEKLY, start=utc("2026-03-28T21:30"), end=utc("2026-03-29T20:00")),
+                 id="weekly-over-a-clock-change"),
+])
+def test_consistent_blocks_pass(block: Block) -> None:
+    assert block_problems(block) == []
+
+
+@pytest.mark.parametrize("block, expected", [
+    pytest.param(replace(ONE_OFF, end=ONE_OFF.start), [(F.END_TIME, Rule.BLOCK_BACKWARDS)],
+                 id="empty"),
+    pytest.param(replace(WEEKLY, end=utc("2026-03-03T08:00"), repeat_until=date(2026, 1, 1)),
+                 [(F.END_TIME, Rule.BLOCK_BACKWARDS)], id="backwards-says-only-that"),
+    pytest.param(replace(ONE_OFF, repeat_until=date(2026, 6, 30)),
+                 [(F.WEEKDAYS, Rule.REPEAT_WITHOUT_WEEKDAYS)], id="until-without-weekdays"),
+    pytest.param(replace(WEEKLY, end=utc("2026-03-04T09:00")),
+                 [(F.END_TIME, Rule.WEEKLY_BLOCK_TOO_LONG)], id="weekly-a-whole-day"),
+    pytest.param(replace(WEEKLY, repeat_until=date(2026, 3, 2)),
+                 [(F.REPEAT_UNTIL, Rule.REPEAT_BEFORE_START)], id="until-before-start"),
+    # 23:30Z on 2 March is already 3 March in Berlin: the local date decides.
+    pytest.param(replace(WEEKLY, start=utc("2026-03-02T23:30"), end=utc("2026-03-03T00:30"),
+                         repeat_until=date(2026, 3, 2)),
+                 [(F.REPEAT_UNTIL, Rule.REPEAT_BEFORE_START)], id="until-before-local-start"),
+    # Saturday 28 March 03:30 to Sunday 03:30 in Berlin: 23 real hours (the clocks go
+    # forward) but a whole day on the wall clock, which the repetitions follow.
+    pytest.param(replace(WEEKLY, start=utc("2026-03-28T02:30"), end=utc("2026-03-29T01:30"),
+                         repeat_until=date(2026, 3, 1)),
+                 [(F.END_TIME, Rule.WEEKLY_BLOCK_TOO_LONG),
+                  (F.REPEAT_UNTIL, Rule.REPEAT_BEFORE_START)], id="every-problem-at-once"),
+])
+def test_contradicting_blocks_name_their_field_and_rule(
+    block: Block, expected: list[tuple[SetupField, Rule]]
+) -> None:
+    assert [(p.field, p.rule) for p in block_problems(block)] == expected
+
+
+# --- slugs --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, slug", [
+    pytest.param("Meeting room, 1 hour", "meeting-room-1-hour", id="words"),
+    pytest.param("Salle Été n°2", "salle-ete-n-2", id="accents"),
+    pytest.param("  --Court__A--  ", "court-a", id="edges"),
+    pytest.param("Straße", "strasse", id="casefold"),
+    pytest.param("会议室", "", id="nothing-left"),
+    pytest.param("a" * 79 + " b", "a" * 79, id="cut-without-a-trailing-hyphen"),
+])
+def test_slugify(text: str, slug: str) -> None:
+    assert slugify(text) == slug
+
+
+def test_a_taken_slug_gets_the_first_free_suffix() -> None:
+    assert free_slug("Studio", set()) == "studio"
+    assert free_slug("Studio", {"studio", "studio-2"}) == "studio-3"
+    assert free_slug("会议室", {"item"}) == "item-2"
+    assert free_slug("!!", set(), fallback="service") == "service"
+
+
+def test_a_suffixed_slug_still_fits() -> None:
+    long = "x" * 100
+    slug = free_slug(long, {"x" * SLUG_MAX_LENGTH})
+    assert slug == "x" * (SLUG_MAX_LENGTH - 2) + "-2"
+    assert len(slug) == SLUG_MAX_LENGTH
 
 
 def test_every_rule_has_a_message() -> None:

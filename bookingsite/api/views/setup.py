@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
-import secrets
+import itertools
+from collections.abc import Callable, Collection, Sequence
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -12,27 +13,53 @@ from bookingsite.api import access, present
 from bookingsite.api import schemas as s
 from bookingsite.api.parsing import invalid, setup_error
 from bookingsite.api.routing import operation
-from bookingsite.api.schemas import WEEKDAYS
+from bookingsite.booking.inputs import WEEKDAY_KEYS
 from bookingsite.extensions import db
 from bookingsite.models import (
     Allocation,
     DurationMode,
     Resource,
+    ResourceKind,
     Service,
     ServiceVariant,
     Venue,
 )
-from bookingsite.setup_rules import ChosenResource, service_problems
+from bookingsite.setup_rules import (
+    Block,
+    ChosenResource,
+    block_problems,
+    free_slug,
+    resource_problems,
+    service_problems,
+)
 
 SETUP = "Set-up"
+SLUG_ATTEMPTS = 5
+Row = TypeVar("Row", Venue, Service)
 
 
-def _slug(name: str, taken: set[str]) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "item"
-    slug = base
-    while slug in taken:
-        slug = f"{base}-{secrets.token_hex(3)}"
-    return slug
+def _add_with_slug(build: Callable[[str], Row], name: str, slugs: sa.Select) -> Row:
+    """Build and add a row under the first slug made from `name` that `slugs` (the
+    slugs it must differ from) lacks. The request's write transaction makes the look-up
+    safe on SQLite; on PostgreSQL a concurrent request may take the same slug first:
+    then the unique constraint refuses it, the savepoint (and the row built inside it)
+    is rolled back, and the next free slug is tried."""
+    for attempt in itertools.count(1):
+        slug = free_slug(name, set(db.session.scalars(slugs)))
+        try:
+            with db.session.begin_nested():
+                row = build(slug)
+                db.session.add(row)
+            return row
+        except sa.exc.IntegrityError:
+            if attempt == SLUG_ATTEMPTS or slug not in set(db.session.scalars(slugs)):
+                raise
+
+
+def _check_resource(kind: ResourceKind, skills: Collection[str]) -> None:
+    problems = resource_problems(is_staff=kind == ResourceKind.STAFF, skills=skills)
+    if problems:
+        raise setup_error(problems, s.RESOURCE_FIELDS)
 
 
 def _hours(value: dict | None) -> dict | None:
@@ -50,16 +77,19 @@ def _exceptions(value: dict) -> dict:
            response=s.VenueOut, status=201, manage=True)
 def create_venue(body: s.VenueIn) -> s.VenueOut:
     """The venue joins the calling key's venues."""
-    taken = set(db.session.scalars(sa.select(Venue.slug)))
-    venue = Venue(
-        slug=_slug(body.name, taken),
-        name=body.name,
-        city=body.city,
-        description=body.description,
-        timezone=body.timezone,
-        default_locale=body.locale,
-        currency=body.currency,
-        hold_ttl_minutes=body.hold_ttl_minutes,
+    venue = _add_with_slug(
+        lambda slug: Venue(
+            slug=slug,
+            name=body.name,
+            city=body.city,
+            description=body.description,
+            timezone=body.timezone,
+            default_locale=body.locale,
+            currency=body.currency,
+            hold_ttl_minutes=body.hold_ttl_minutes,
+        ),
+        body.name,
+        sa.select(Venue.slug),
     )
     access.partner().venues.append(venue)
     db.session.commit()
@@ -84,8 +114,10 @@ def get_venue(venue_id: int) -> s.VenueOut:
            response=s.ResourceOut, status=201, manage=True)
 def create_resource(body: s.ResourceIn) -> s.ResourceOut:
     """A room, court, kit, vehicle or staff member, with its working hours
-    (`null`: around the clock) and dated exceptions, in its own zone."""
+    (`null`: around the clock) and dated exceptions, in its own zone. Only staff
+    members have skills."""
     venue = access.venue(body.venue_id)
+    _check_resource(body.kind, body.skills)
     resource = Resource(
         venue=venue,
         name=body.name,
@@ -126,6 +158,11 @@ def patch_resource(resource_id: int, body: s.ResourcePatch) -> s.ResourceOut:
     """Only the fields sent change. Existing bookings stay as they are."""
     resource = access.resource(resource_id)
     sent = body.model_fields_set
+    if sent & {"kind", "skills"}:
+        _check_resource(
+            body.kind if "kind" in sent else resource.kind,
+            body.skills if "skills" in sent else resource.skills or (),
+        )
     simple = {"name": "name", "kind": "kind", "timezone": "timezone", "capacity": "capacity",
               "metadata": "attributes", "active": "active"}
     for field, column in simple.items():
@@ -144,28 +181,11 @@ def patch_resource(resource_id: int, body: s.ResourcePatch) -> s.ResourceOut:
 # --- services ---------------------------------------------------------------------------
 
 
-@operation("POST", "/services", summary="Create a service", tag=SETUP, body=s.ServiceIn,
-           response=s.ServiceOut, status=201, manage=True)
-def create_service(body: s.ServiceIn) -> s.ServiceOut:
-    """Either fixed `variants` (duration x guests) or a `durationRange` by the hour or
-    by the day; any free resource of `resourceIds` serves it. A set-up that contradicts
-    itself (a lead time beyond the horizon, a step off the alignment, required skills no
-    chosen staff member has...) is refused with VALIDATION_ERROR on the field concerned,
-    by the same rules as the admin pages."""
-    venue = access.venue(body.venue_id)
-    resources = db.session.scalars(
-        sa.select(Resource).where(Resource.id.in_(body.resource_ids), Resource.venue_id == venue.id)
-    ).all()
-    if len(resources) != len(set(body.resource_ids)):
-        raise invalid("resourceIds", _("Every resource must belong to the venue."))
-    chosen = [ChosenResource(r.is_staff, frozenset(r.skills or ())) for r in resources]
-    problems = service_problems(body.policy(chosen))
-    if problems:
-        raise setup_error(problems, s.SERVICE_FIELDS)
-    taken = set(db.session.scalars(sa.select(Service.slug).where(Service.venue_id == venue.id)))
+def _new_service(body: s.ServiceIn, venue: Venue, resources: Sequence[Resource],
+                 slug: str) -> Service:
     service = Service(
         venue=venue,
-        slug=_slug(body.name, taken),
+        slug=slug,
         name=body.name,
         description=body.description,
         resources=list(resources),
@@ -191,7 +211,32 @@ def create_service(body: s.ServiceIn) -> s.ServiceOut:
                            price_cents=v.price_cents)
             for v in body.variants or ()
         ]
-    db.session.add(service)
+    return service
+
+
+@operation("POST", "/services", summary="Create a service", tag=SETUP, body=s.ServiceIn,
+           response=s.ServiceOut, status=201, manage=True)
+def create_service(body: s.ServiceIn) -> s.ServiceOut:
+    """Either fixed `variants` (duration x guests) or a `durationRange` by the hour or
+    by the day; any free resource of `resourceIds` serves it. A set-up that contradicts
+    itself (a lead time beyond the horizon, a step off the alignment, required skills no
+    chosen staff member has...) is refused with VALIDATION_ERROR on the field concerned,
+    by the same rules as the admin pages."""
+    venue = access.venue(body.venue_id)
+    resources = db.session.scalars(
+        sa.select(Resource).where(Resource.id.in_(body.resource_ids), Resource.venue_id == venue.id)
+    ).all()
+    if len(resources) != len(set(body.resource_ids)):
+        raise invalid("resourceIds", _("Every resource must belong to the venue."))
+    chosen = [ChosenResource(r.is_staff, frozenset(r.skills or ())) for r in resources]
+    problems = service_problems(body.policy(chosen))
+    if problems:
+        raise setup_error(problems, s.SERVICE_FIELDS)
+    service = _add_with_slug(
+        lambda slug: _new_service(body, venue, resources, slug),
+        body.name,
+        sa.select(Service.slug).where(Service.venue_id == venue.id),
+    )
     db.session.commit()
     return present.service(service)
 
@@ -223,8 +268,19 @@ def get_service(service_id: int) -> s.ServiceOut:
            body=s.AllocationIn, response=s.AllocationOut, status=201, manage=True)
 def create_allocation(body: s.AllocationIn) -> s.AllocationOut:
     """Maintenance, set-up, a private event, a lunch break: not bookable, respected by
-    every availability query. `recurrence` repeats it weekly at the same local time."""
+    every availability query. `recurrence` repeats it weekly at the same local time.
+    Refused with VALIDATION_ERROR by the admin's rules: an end not after the start, a
+    weekly block of a day or more, an `until` before its first local date."""
     resource = access.resource(body.resource_id)
+    weekdays: frozenset[int] = frozenset()
+    until = None
+    if body.recurrence is not None:
+        weekdays = frozenset(WEEKDAY_KEYS.index(d) for d in body.recurrence.weekdays)
+        until = body.recurrence.until
+    problems = block_problems(Block(start=body.start_time, end=body.end_time, zone=resource.zone,
+                                    weekdays=weekdays, repeat_until=until))
+    if problems:
+        raise setup_error(problems, s.ALLOCATION_FIELDS)
     allocation = Allocation(
         resource=resource,
         start_at=body.start_time,
@@ -232,9 +288,9 @@ def create_allocation(body: s.AllocationIn) -> s.AllocationOut:
         reason=body.reason,
         partner_id=access.partner().id,
     )
-    if body.recurrence is not None:
-        allocation.weekdays = sorted({WEEKDAYS.index(d) for d in body.recurrence.weekdays})
-        allocation.repeat_until = body.recurrence.until
+    if weekdays:
+        allocation.weekdays = sorted(weekdays)
+        allocation.repeat_until = until
     db.session.add(allocation)
     db.session.commit()
     return present.allocation(allocation)

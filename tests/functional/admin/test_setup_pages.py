@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from bookingsite.extensions import db
 from bookingsite.models import Allocation, DurationMode, Resource, ResourceKind, Service
+from bookingsite.setup_rules import MAX_HORIZON_DAYS
 from tests.factories import make_resource
 from tests.functional.admin.conftest import url
 
@@ -111,7 +112,8 @@ def test_no_hours_at_all_is_refused_with_an_explanation(admin, world):
     path = url("admin.resource_hours", venue_id=world.venue.id, resource_id=world.room.id)
     response = admin.post(path, data=hours_data())
     assert response.status_code == 422
-    assert "Give at least one opening period" in page(response)
+    assert ("Give at least one opening period, or open the resource around the clock."
+            in page(response))
 
 
 def test_dated_exceptions_are_added_and_removed(admin, world):
@@ -173,13 +175,27 @@ def test_a_recurring_block_keeps_its_weekdays_and_end(admin, world):
     # Berlin skips 02:00-03:00 on 29 March 2026.
     ({"start_date": "2026-03-29", "start_time": "02:30", "end_time": "04:00"}, "start_time",
      "This time does not exist that day: the clocks go forward."),
-], ids=["backwards", "no-reason", "until-without-days", "until-before-start", "dst-gap"])
+    ({"weekdays": ["1"], "end_date": "2026-03-04"}, "end_time",
+     "A weekly block must end less than a day after it starts."),
+], ids=["backwards", "no-reason", "until-without-days", "until-before-start", "dst-gap",
+        "weekly-a-whole-day"])
 def test_block_validation_messages(admin, world, data, field, message):
     base = {"start_date": "2026-03-03", "start_time": "10:00", "end_time": "11:00",
             "reason": "Maintenance"}
     response = admin.post(blocks_url(world), data=base | data)
     assert response.status_code == 422
     assert field_error(page(response), field) == message
+
+
+def test_a_weekly_block_may_run_overnight(admin, world):
+    response = admin.post(blocks_url(world), data={
+        "start_date": "2026-03-03", "start_time": "22:00", "end_date": "2026-03-04",
+        "end_time": "06:00", "reason": "Night cleaning", "weekdays": ["1", "3"]})
+    assert response.status_code == 302, page(response)
+    block = db.session.scalar(sa.select(Allocation).where(Allocation.reason == "Night cleaning"))
+    assert (block.start_at, block.end_at) == (datetime(2026, 3, 3, 21, tzinfo=UTC),
+                                              datetime(2026, 3, 4, 5, tzinfo=UTC))
+    assert block.weekdays == [1, 3]
 
 
 def test_a_block_is_removed(admin, world):
@@ -249,7 +265,7 @@ def test_create_an_hourly_range_service_with_staff(admin, world):
     ({"required_skills": "massage"}, "required_skills",
      "No chosen staff member has all these skills"),
     ({"slug": "Not A Slug"}, "slug", "Use lower-case letters, digits and hyphens only."),
-    ({"horizon_days": "0"}, "horizon_days", "Number must be between 1 and 3660."),
+    ({"horizon_days": "0"}, "horizon_days", f"Number must be between 1 and {MAX_HORIZON_DAYS}."),
 ], ids=["lead-over-horizon", "min-over-max", "days-min-over-max", "both-kinds",
         "off-alignment", "step-alignment", "no-place", "skills-nobody-has", "slug", "horizon"])
 def test_contradicting_service_settings_are_refused(admin, world, overrides, field, message):
@@ -272,6 +288,28 @@ def test_duplicate_slug_is_refused(admin, world):
                           data=service_data(world, slug=world.service.slug))
     assert response.status_code == 422
     assert "uses this address name" in field_error(page(response), "slug")
+
+
+def test_an_empty_slug_is_made_from_the_name(admin, world):
+    for _twice in range(2):
+        response = admin.post(url("admin.service_new", venue_id=world.venue.id),
+                              data=service_data(world, name="Salle Été", slug=""))
+        assert response.status_code == 302, page(response)
+    slugs = db.session.scalars(sa.select(Service.slug).where(Service.name == "Salle Été"))
+    assert sorted(slugs) == ["salle-ete", "salle-ete-2"]
+
+
+def test_a_slug_taken_meanwhile_is_explained_not_a_500(admin, world, monkeypatch):
+    """Another manager saved the slug between the look-up and the commit: the unique
+    constraint has the last word, and the page says so."""
+    import bookingsite.admin.setup as setup_pages
+
+    monkeypatch.setattr(setup_pages, "_slug_for", lambda form, service: form.slug.data)
+    response = admin.post(url("admin.service_new", venue_id=world.venue.id),
+                          data=service_data(world, slug=world.service.slug))
+    assert response.status_code == 422
+    assert "uses this address name" in field_error(page(response), "slug")
+    assert db.session.scalar(sa.select(Service).where(Service.name == "Studio")) is None
 
 
 def test_edit_a_service_keeps_variants_with_bookings(admin, world):

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
+from wtforms.validators import NumberRange
 
+from bookingsite import setup_rules
+from bookingsite.admin.forms import ResourceForm, ServiceForm, VariantForm
+from bookingsite.api import schemas
+from bookingsite.api.views import setup as setup_views
+from bookingsite.extensions import db
+from bookingsite.models import Service, Venue
 from tests.functional.api.conftest import Api, create_room_service, error_code
+
+NEVER_OPEN = "Give at least one opening period, or open the resource around the clock."
 
 
 @pytest.fixture
@@ -83,8 +93,10 @@ def test_resource_validation_names_the_field(
          "The periods overlap."),
         ({"exceptions": {"2026-12-24": [["20:00", "00:00"], ["21:00", "22:00"]]}},
          "The periods overlap."),
+        ({"workingHours": {}}, NEVER_OPEN),
+        ({"workingHours": {"mon": [], "sun": []}}, NEVER_OPEN),
     ],
-    ids=["backwards", "overlap", "exception-overlap"],
+    ids=["backwards", "overlap", "exception-overlap", "never-open", "every-day-closed"],
 )
 def test_hours_are_refused_with_the_admins_messages(
     api: Api, venue_id: int, hours: dict, message: str
@@ -101,6 +113,44 @@ def test_hours_midnight_closes_the_day_and_periods_come_back_ordered(
     response = api.post("/v1/resources", {"venueId": venue_id, "name": "R", "workingHours": hours})
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["workingHours"] == {"fri": [["08:00", "12:00"], ["18:00", "00:00"]]}
+
+
+def test_patch_refuses_hours_that_never_open(api: Api, venue_id: int) -> None:
+    resource = api.post("/v1/resources", {"venueId": venue_id, "name": "R"}).get_json()
+    response = api.patch(f"/v1/resources/{resource['id']}", {"workingHours": {}})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"workingHours": NEVER_OPEN}
+
+
+def test_only_staff_members_have_skills(api: Api, venue_id: int) -> None:
+    room = api.post("/v1/resources", {"venueId": venue_id, "name": "R", "skills": ["massage"]})
+    assert room.status_code == 422
+    assert room.get_json()["error"]["fields"] == {"skills": "Only staff members have skills."}
+
+    ana = api.post("/v1/resources", {"venueId": venue_id, "name": "Ana", "kind": "staff",
+                                     "skills": ["massage"]}).get_json()
+    # A staff member turned into a place would keep skills no rule reads: refused...
+    to_room = api.patch(f"/v1/resources/{ana['id']}", {"kind": "room"})
+    assert to_room.status_code == 422
+    assert to_room.get_json()["error"]["fields"] == {"skills": "Only staff members have skills."}
+    # ...unless they go in the same call.
+    cleared = api.patch(f"/v1/resources/{ana['id']}", {"kind": "room", "skills": []})
+    assert cleared.status_code == 200, cleared.get_json()
+    assert (cleared.get_json()["kind"], cleared.get_json()["skills"]) == ("room", [])
+
+
+def test_skills_are_spelled_as_the_admin_spells_them(api: Api) -> None:
+    ids = create_room_service(api)
+    staff = api.post("/v1/resources", {"venueId": ids["venue"], "name": "Ana", "kind": "staff",
+                                       "skills": [" Massage", "facial", "massage"]})
+    assert staff.get_json()["skills"] == ["facial", "massage"]
+    service = api.post("/v1/services", {
+        "venueId": ids["venue"], "name": "Massage", "resourceIds": [ids["room"],
+                                                                    staff.get_json()["id"]],
+        "variants": [{"durationMinutes": 60}], "requiredSkills": ["MASSAGE "],
+    })
+    assert service.status_code == 201, service.get_json()
+    assert service.get_json()["requiredSkills"] == ["massage"]
 
 
 def test_patch_refuses_null_for_required_fields(api: Api, venue_id: int) -> None:
@@ -270,7 +320,8 @@ def test_allocation_validation(api: Api) -> None:
                                              "startTime": "2026-03-02T10:00:00Z",
                                              "endTime": "2026-03-02T09:00:00Z"})
     assert backwards.status_code == 422
-    assert "endTime" in backwards.get_json()["error"]["fields"]
+    assert backwards.get_json()["error"]["fields"] == {
+        "endTime": "The block must end after it starts."}
     naive = api.post("/v1/allocations", {"resourceId": ids["room"],
                                          "startTime": "2026-03-02T10:00:00",
                                          "endTime": "2026-03-02T11:00:00Z"})
@@ -281,3 +332,115 @@ def test_allocation_validation(api: Api) -> None:
                                            "endTime": "2026-03-02T11:00:00Z"})
     assert unknown.status_code == 404
     assert error_code(unknown) == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    ("times", "recurrence", "fields"),
+    [
+        # Monday 10:00 to Tuesday 10:00 in Berlin, every Monday.
+        (("2026-03-02T09:00:00Z", "2026-03-03T09:00:00Z"), {"weekdays": ["mon"]},
+         {"endTime": "A weekly block must end less than a day after it starts."}),
+        # 23:30Z on Sunday 1 March is already Monday 2 March in Berlin.
+        (("2026-03-01T23:30:00Z", "2026-03-02T00:30:00Z"),
+         {"weekdays": ["mon"], "until": "2026-03-01"},
+         {"recurrence.until": "The repetition cannot end before it starts."}),
+    ],
+    ids=["weekly-a-whole-day", "until-before-the-local-start"],
+)
+def test_allocations_follow_the_admins_block_rules(
+    api: Api, times: tuple[str, str], recurrence: dict, fields: dict
+) -> None:
+    ids = create_room_service(api)
+    response = api.post("/v1/allocations", {"resourceId": ids["room"], "startTime": times[0],
+                                            "endTime": times[1], "recurrence": recurrence})
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert (error["code"], error["fields"]) == ("VALIDATION_ERROR", fields)
+
+
+def test_a_weekly_allocation_may_run_overnight(api: Api) -> None:
+    ids = create_room_service(api)
+    night = api.post("/v1/allocations", {
+        "resourceId": ids["room"], "startTime": "2026-03-02T21:00:00Z",
+        "endTime": "2026-03-03T05:00:00Z", "recurrence": {"weekdays": ["mon"],
+                                                         "until": "2026-03-02"}})
+    assert night.status_code == 201, night.get_json()
+
+
+def _maximum(model: type, path: str) -> int:
+    """The `le` bound of a field of a pydantic model ("durationRange.maxMinutes" style)."""
+    spec = model.model_json_schema(by_alias=True)
+    node = spec
+    for name in path.split("."):
+        node = node["properties"][name]
+        node = spec["$defs"][node["$ref"].rsplit("/", 1)[-1]] if "$ref" in node else node
+    options = node.get("anyOf", [node])
+    return next(o["maximum"] for o in options if "maximum" in o)
+
+
+def _admin_maximum(form: type, name: str) -> int:
+    validators = getattr(form, name).kwargs["validators"]
+    return next(v.max for v in validators if isinstance(v, NumberRange))
+
+
+@pytest.mark.parametrize(
+    ("admin", "api", "bound"),
+    [
+        ((ResourceForm, "capacity"), (schemas.ResourceIn, "capacity"), "MAX_CAPACITY"),
+        ((VariantForm, "guests"), (schemas.VariantIn, "guests"), "MAX_CAPACITY"),
+        ((VariantForm, "duration_minutes"), (schemas.VariantIn, "durationMinutes"),
+         "MAX_DURATION_MINUTES"),
+        ((ServiceForm, "max_minutes"), (schemas.HourRange, "maxMinutes"),
+         "MAX_DURATION_MINUTES"),
+        ((ServiceForm, "max_days"), (schemas.DayRange, "maxDays"), "MAX_DURATION_DAYS"),
+        ((ServiceForm, "buffer_after_minutes"), (schemas.ServiceIn, "bufferAfterMinutes"),
+         "MAX_BUFFER_MINUTES"),
+        ((ServiceForm, "grid_step_minutes"), (schemas.ServiceIn, "gridStepMinutes"),
+         "MAX_GRID_MINUTES"),
+        ((ServiceForm, "lead_time_minutes"), (schemas.ServiceIn, "leadTimeMinutes"),
+         "MAX_LEAD_TIME_MINUTES"),
+        ((ServiceForm, "horizon_days"), (schemas.ServiceIn, "horizonDays"), "MAX_HORIZON_DAYS"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_the_admin_and_the_api_enforce_the_same_bounds(
+    admin: tuple[type, str], api: tuple[type, str], bound: str
+) -> None:
+    expected = getattr(setup_rules, bound)
+    assert _admin_maximum(*admin) == expected
+    assert _maximum(*api) == expected
+
+
+def _slugs(model: type) -> list[str]:
+    return list(db.session.scalars(sa.select(model.slug).order_by(model.id)))
+
+
+def test_slugs_are_made_from_the_name_and_kept_unique(api: Api) -> None:
+    first = create_room_service(api)
+    create_room_service(api)  # a second venue named "Rooms", with the same service name
+    assert _slugs(Venue) == ["rooms", "rooms-2"]
+    api.post("/v1/services", {"venueId": first["venue"], "name": "Meeting room, 1 hour",
+                              "resourceIds": [first["room"]], "variants": [{"durationMinutes": 30}]})
+    # Unique per venue: the second venue's service needs no suffix.
+    assert _slugs(Service) == ["meeting-room-1-hour", "meeting-room-1-hour",
+                               "meeting-room-1-hour-2"]
+
+
+def test_a_slug_taken_meanwhile_is_retried_not_a_500(api: Api, monkeypatch) -> None:
+    """A concurrent request that took the slug after the look-up: the unique constraint
+    refuses it and the next free slug is used."""
+    ids = create_room_service(api)
+    looked_up: list[str] = []
+
+    def stale(name: str, taken: set[str], **kw) -> str:
+        looked_up.append(name)
+        return setup_rules.free_slug(name, set() if len(looked_up) == 1 else taken, **kw)
+
+    monkeypatch.setattr(setup_views, "free_slug", stale)
+    response = api.post("/v1/services", {
+        "venueId": ids["venue"], "name": "Meeting room, 1 hour", "resourceIds": [ids["room"]],
+        "variants": [{"durationMinutes": 30}]})
+    assert response.status_code == 201, response.get_json()
+    assert len(looked_up) == 2
+    assert _slugs(Service) == ["meeting-room-1-hour", "meeting-room-1-hour-2"]
+    assert api.get(f"/v1/services/{response.get_json()['id']}").get_json()["variants"]
