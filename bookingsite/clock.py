@@ -53,6 +53,11 @@ def parse_instant(text: str) -> datetime:
     return instant
 
 
+def format_instant(instant: datetime) -> str:
+    """The wire form of an instant: ISO-8601 UTC with a Z."""
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def clock_from_config(frozen_now: str | None) -> Clock:
     return FrozenClock(parse_instant(frozen_now)) if frozen_now else SystemClock()
 

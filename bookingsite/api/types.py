@@ -20,7 +20,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from bookingsite.clock import EARLIEST_YEAR, LATEST_YEAR
+from bookingsite.clock import EARLIEST_YEAR, LATEST_YEAR, format_instant
 
 MAX_ID = 2**31 - 1
 
@@ -42,10 +42,6 @@ def _utc(instant: datetime) -> datetime:
               first=EARLIEST_YEAR, last=LATEST_YEAR)
         )
     return instant
-
-
-def format_instant(instant: datetime) -> str:
-    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @lru_cache(maxsize=1)

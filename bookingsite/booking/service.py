@@ -22,7 +22,7 @@ from bookingsite import availability as engine
 from bookingsite import errors
 from bookingsite.booking.inputs import build_request, load_service
 from bookingsite.booking.reasons import reason_text, status_text
-from bookingsite.clock import utcnow
+from bookingsite.clock import format_instant, utcnow
 from bookingsite.errors import DomainError
 from bookingsite.extensions import db
 from bookingsite.integrity import begin_write, is_slot_conflict
@@ -190,7 +190,7 @@ def _unavailable(
 ) -> DomainError:
     if reason in CONFLICT_REASONS:
         return DomainError(
-            errors.SLOT_TAKEN, extra={"alternatives": alternatives(req, start, duration)}
+            errors.SLOT_TAKEN, extra={"alternatives": _alternatives(req, start, duration)}
         )
     error = DomainError(
         errors.SLOT_UNAVAILABLE, extra={"reason": reason.value}, reason=reason_text(reason)
@@ -199,12 +199,13 @@ def _unavailable(
     return error
 
 
-def alternatives(req: engine.Request, start: datetime, duration: timedelta) -> list[str]:
+def _alternatives(req: engine.Request, start: datetime, duration: timedelta) -> list[str]:
+    """The next few free starts after a taken one, for the SLOT_TAKEN answer."""
     found = engine.find_slots(
         req, engine.Interval(start, start + timedelta(days=1) + duration), duration
     )
     starts = sorted({s.start for s in found if s.start != start})
-    return [s.isoformat().replace("+00:00", "Z") for s in starts[:ALTERNATIVES_SHOWN]]
+    return [format_instant(s) for s in starts[:ALTERNATIVES_SHOWN]]
 
 
 def expire_stale(now: datetime) -> int:

@@ -29,7 +29,7 @@ from bookingsite.booking import service as bookings
 from bookingsite.booking.calendar import booking_ics
 from bookingsite.booking.reasons import reason_text
 from bookingsite.booking.service import Customer, HoldRequest
-from bookingsite.clock import utcnow
+from bookingsite.clock import format_instant, utcnow
 from bookingsite.errors import DomainError
 from bookingsite.extensions import db
 from bookingsite.models import Booking, Channel, Resource, Service, Venue
@@ -52,14 +52,9 @@ def _safe_next(target: str | None) -> str:
     return url_for("public.home")
 
 
-@bp.app_template_global()
-def iso(instant: datetime) -> str:
-    return instant.isoformat().replace("+00:00", "Z")
-
-
 @bp.context_processor
 def _template_helpers() -> dict:
-    return {"reason_text": reason_text}
+    return {"reason_text": reason_text, "iso": format_instant}
 
 
 @bp.get("/")
