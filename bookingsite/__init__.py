@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from bookingsite import config
+from bookingsite import bounds, config, security
 from bookingsite.clock import Clock, clock_from_config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +23,7 @@ def create_app(settings: Mapping[str, Any] | None = None, *, clock: Clock | None
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(config.load(settings))
+    security.init_app(app)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = (
@@ -31,6 +32,7 @@ def create_app(settings: Mapping[str, Any] | None = None, *, clock: Clock | None
     app.extensions["bookingsite.clock"] = clock or clock_from_config(app.config["FROZEN_NOW"])
 
     _init_extensions(app)
+    bounds.init_app(app)
     _register_blueprints(app)
 
     from bookingsite import cli, web

@@ -5,16 +5,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bookingsite.bounds import MAX_ID
 from bookingsite.extensions import db
+from bookingsite.integrity import begin_write
 from bookingsite.models import Manager, Partner, Venue
 
 KEY_PREFIX_LENGTH = 12
+# How stale a key's last-used time may get: finer would cost a write on every call.
+KEY_USE_RESOLUTION = timedelta(minutes=1)
 
 
 def _hash_key(key: str) -> str:
@@ -22,21 +26,47 @@ def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def _give_new_key(partner: Partner) -> str:
+    """Set a fresh key on the partner (its prefix and hash) and return it: the only
+    time the key itself exists."""
+    key = "bk_" + secrets.token_urlsafe(24)
+    partner.key_prefix = key[:KEY_PREFIX_LENGTH]
+    partner.key_hash = _hash_key(key)
+    return key
+
+
 def create_partner(
     name: str, venues: list[Venue], *, can_manage: bool, now: datetime
 ) -> tuple[Partner, str]:
-    key = "bk_" + secrets.token_urlsafe(24)
-    partner = Partner(
-        name=name,
-        key_prefix=key[:KEY_PREFIX_LENGTH],
-        key_hash=_hash_key(key),
-        can_manage=can_manage,
-        venues=venues,
-        created_at=now,
-    )
+    partner = Partner(name=name, can_manage=can_manage, venues=venues, created_at=now)
+    key = _give_new_key(partner)
     db.session.add(partner)
     db.session.commit()
     return partner, key
+
+
+def find_partner(key_id: str) -> Partner | None:
+    """The partner named by its id (digits) or by its key's prefix, revoked or not."""
+    if key_id.isascii() and key_id.isdigit():
+        partner_id = int(key_id)
+        return db.session.get(Partner, partner_id) if partner_id <= MAX_ID else None
+    return db.session.scalar(sa.select(Partner).where(Partner.key_prefix == key_id))
+
+
+def revoke_partner(partner: Partner) -> None:
+    """Refuse the partner's key from its next call on."""
+    partner.active = False
+    db.session.commit()
+
+
+def rotate_key(partner: Partner) -> str:
+    """Replace the partner's key: the old one is refused at once. A revoked partner
+    becomes active again with the new key. The new key has not been used yet."""
+    key = _give_new_key(partner)
+    partner.active = True
+    partner.last_used_at = None
+    db.session.commit()
+    return key
 
 
 def partner_for_key(key: str) -> Partner | None:
@@ -46,6 +76,17 @@ def partner_for_key(key: str) -> Partner | None:
     if partner is None or not hmac.compare_digest(partner.key_hash, _hash_key(key)):
         return None
     return partner
+
+
+def record_key_use(partner: Partner, now: datetime) -> None:
+    """Note that the partner's key was just used. Written at most once per
+    KEY_USE_RESOLUTION, as one UPDATE in its own short write transaction, so that
+    authenticating stays a read for nearly every call."""
+    if partner.last_used_at is not None and now - partner.last_used_at < KEY_USE_RESOLUTION:
+        return
+    begin_write(db.session())
+    db.session.execute(sa.update(Partner).where(Partner.id == partner.id).values(last_used_at=now))
+    db.session.commit()
 
 
 def create_manager(email: str, password: str, venues: list[Venue], name: str = "") -> Manager:

@@ -1,4 +1,4 @@
-"""flask --app app demo | partners create | managers create"""
+"""flask --app app setup | demo | partners create|list|revoke|rotate | managers create"""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.orm import selectinload
 
 from bookingsite import accounts, demo
-from bookingsite.clock import utcnow
+from bookingsite.booking.service import sweep_lapsed_holds
+from bookingsite.clock import format_instant, utcnow
 from bookingsite.extensions import db
-from bookingsite.models import Venue
+from bookingsite.models import Partner, Venue
 
 partners_cli = AppGroup("partners", help="Partner API keys.")
 managers_cli = AppGroup("managers", help="Venue manager accounts.")
+holds_cli = AppGroup("holds", help="Holds that were never confirmed.")
 
 
 def _venues(ids: tuple[int, ...]) -> list[Venue]:
@@ -34,6 +37,82 @@ def create_partner(name: str, venue_ids: tuple[int, ...], manage: bool) -> None:
         name, _venues(venue_ids), can_manage=manage, now=utcnow()
     )
     click.echo(f"Partner {partner.id} '{partner.name}' created. Its key (shown only once):")
+    click.echo(key)
+
+
+KEY_ID = click.argument("key_id", metavar="KEY_ID")
+KEY_ID_HELP = "KEY_ID is the partner's id or its key prefix, as `partners list` shows them."
+
+
+def _partner(key_id: str) -> Partner:
+    partner = accounts.find_partner(key_id.strip())
+    if partner is None:
+        raise click.BadParameter(
+            f"no partner with id or key prefix {key_id!r} (see `partners list`)",
+            param_hint="KEY_ID",
+        )
+    return partner
+
+
+def _partner_row(partner: Partner) -> tuple[str, ...]:
+    return (
+        str(partner.id),
+        partner.name,
+        partner.key_prefix,
+        ",".join(str(venue.id) for venue in partner.venues) or "-",
+        "manage" if partner.can_manage else "booking",
+        "active" if partner.active else "revoked",
+        format_instant(partner.created_at),
+        format_instant(partner.last_used_at) if partner.last_used_at else "never",
+    )
+
+
+@partners_cli.command("list")
+def list_partners() -> None:
+    """List partners and their keys (never the secret part): venue ids, scope, status,
+    and when the key was created and last used (UTC; a use is noted to within a minute)."""
+    partners = db.session.scalars(
+        sa.select(Partner).options(selectinload(Partner.venues)).order_by(Partner.id)
+    ).all()
+    if not partners:
+        click.echo("No partners yet.")
+        return
+    header = ("ID", "NAME", "KEY PREFIX", "VENUES", "SCOPE", "STATUS", "CREATED", "LAST USED")
+    rows = [header, *(_partner_row(p) for p in partners)]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    for row in rows:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+@partners_cli.command("revoke", epilog=KEY_ID_HELP)
+@KEY_ID
+def revoke_partner(key_id: str) -> None:
+    """Revoke a partner's key: its next call answers 401."""
+    partner = _partner(key_id)
+    if not partner.active:
+        click.echo(f"Partner {partner.id} '{partner.name}' was already revoked.")
+        return
+    accounts.revoke_partner(partner)
+    click.echo(
+        f"Partner {partner.id} '{partner.name}' revoked: key {partner.key_prefix}... "
+        "now answers 401."
+    )
+
+
+@partners_cli.command("rotate", epilog=KEY_ID_HELP)
+@KEY_ID
+def rotate_partner_key(key_id: str) -> None:
+    """Give a partner a new key and print it, alone on the last line (shown once). The
+    old key answers 401 at once; a revoked partner is active again with the new key."""
+    partner = _partner(key_id)
+    old_prefix = partner.key_prefix
+    key = accounts.rotate_key(partner)
+    click.echo(
+        f"Partner {partner.id} '{partner.name}': key {old_prefix}... no longer works. "
+        "Its new key (shown only once):"
+    )
     click.echo(key)
 
 
@@ -70,8 +149,16 @@ def setup_command() -> None:
     demo_command.callback(if_empty=True)
 
 
+@holds_cli.command("sweep")
+def sweep_holds() -> None:
+    """Mark every lapsed hold expired. Reads already ignore lapsed holds and each new hold
+    marks those on its own resources, so this only tidies up; run it every few minutes."""
+    click.echo(f"Lapsed holds marked expired: {sweep_lapsed_holds()}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(setup_command)
+    app.cli.add_command(holds_cli)
     app.cli.add_command(partners_cli)
     app.cli.add_command(managers_cli)
     app.cli.add_command(demo_command)

@@ -5,6 +5,8 @@ from typing import Protocol
 
 from flask import current_app
 
+from bookingsite.bounds import supported_utc
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
@@ -33,24 +35,13 @@ class FrozenClock:
         self._instant += delta
 
 
-# Instants the site accepts from outside: wide enough for any booking, narrow enough that
-# no arithmetic on them (days of margin, a horizon) can leave datetime's range.
-EARLIEST_YEAR, LATEST_YEAR = 1970, 2200
-
-
 def parse_instant(text: str) -> datetime:
     """An ISO-8601 instant with its offset, as UTC; ValueError when malformed, naive or
     outside the supported years."""
     instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if instant.tzinfo is None:
         raise ValueError(f"instant {text!r} has no UTC offset")
-    try:
-        instant = instant.astimezone(UTC)
-    except OverflowError:
-        raise ValueError(f"instant {text!r} is out of range") from None
-    if not EARLIEST_YEAR <= instant.year <= LATEST_YEAR:
-        raise ValueError(f"instant {text!r} is outside {EARLIEST_YEAR}..{LATEST_YEAR}")
-    return instant
+    return supported_utc(instant)
 
 
 def format_instant(instant: datetime) -> str:

@@ -10,7 +10,15 @@ ENV_PREFIX = "BOOKINGSITE_"
 
 
 class Defaults:
-    SECRET_KEY = "dev-only-change-me"
+    # None: production refuses to start; elsewhere bookingsite.security generates one into
+    # the instance folder once and reuses it.
+    SECRET_KEY: str | None = None
+    # Set BOOKINGSITE_PRODUCTION=1 on a public server: it requires SECRET_KEY and sends
+    # cookies only over HTTPS.
+    PRODUCTION = False
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed
+    # (client address for rate limits, https for cookies and HSTS); 0 trusts none.
+    TRUSTED_PROXIES = 0
     # None means "a SQLite file in the instance folder"; resolved by create_app.
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
@@ -20,11 +28,30 @@ class Defaults:
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ("en", "fr", "de")
     WTF_CSRF_TIME_LIMIT = None
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Explicit, so that one app disabling the shared limiter does not disable the next.
+    RATELIMIT_ENABLED = True
+    # One process, thread-safe (bookingsite.rate_limit_storage); redis:// for several.
+    RATELIMIT_STORAGE_URI = "threadsafe-memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # A rate-limit store that fails (Redis down) lets requests through, logged, rather
+    # than answering 500: limits protect the site, they must not take it down.
+    RATELIMIT_SWALLOW_ERRORS = True
     API_RATE_LIMIT = "120 per minute"
+    # Login attempts per client address, and per account (the posted e-mail address) from
+    # any number of addresses.
     LOGIN_RATE_LIMIT = "10 per minute"
+    LOGIN_ACCOUNT_RATE_LIMIT = "20 per hour"
+    # Live (unconfirmed) holds one caller may have at once; 0 turns a cap off. A web
+    # visitor has one per browser session (a new one replaces it), and one address
+    # (an office, a bot with fresh sessions) this many.
+    MAX_LIVE_HOLDS_PER_PARTNER = 20
+    MAX_LIVE_HOLDS_PER_ADDRESS = 10
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    # No form or JSON body the site takes comes near this; larger ones answer 413.
+    MAX_CONTENT_LENGTH = 1024 * 1024
     # werkzeug's scrypt; tests lower the cost so that seeding demo managers stays quick.
     PASSWORD_HASH_METHOD = "scrypt"
 

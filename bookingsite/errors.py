@@ -83,3 +83,31 @@ IDEMPOTENCY_IN_PROGRESS = ErrorKind(
     409,
     _l("A request with this Idempotency-Key is still being processed. Retry shortly."),
 )
+
+# Appended by the integrity work: caps on live holds, and transactions that kept losing
+# to other transactions' timing.
+TOO_MANY_HOLDS = ErrorKind(
+    "TOO_MANY_HOLDS",
+    429,
+    _l(
+        "You already hold %(count)s times that are not confirmed yet. Confirm or cancel"
+        " one of them, or wait until they expire, then try again."
+    ),
+)
+BUSY = ErrorKind(
+    "BUSY", 503, _l("The booking system is very busy right now. Please try again in a moment.")
+)
+
+# Appended for deactivation: the API refuses to switch off what still has bookings to
+# come unless told `force=true`; the JSON adds the count as `futureBookings`.
+HAS_FUTURE_BOOKINGS = ErrorKind(
+    "HAS_FUTURE_BOOKINGS",
+    409,
+    _l(
+        "Bookings still to come: %(count)s. They would stay as they are; send force=true"
+        " to deactivate anyway."
+    ),
+)
+
+# Appended for bounded input: bodies over MAX_CONTENT_LENGTH.
+PAYLOAD_TOO_LARGE = ErrorKind("PAYLOAD_TOO_LARGE", 413, _l("This request is too large."))

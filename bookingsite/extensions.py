@@ -9,6 +9,9 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
+# Registers the `threadsafe-memory://` scheme that config's default storage URI names.
+from bookingsite import rate_limit_storage  # noqa: F401
+
 
 class Base(DeclarativeBase):
     pass

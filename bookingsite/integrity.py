@@ -2,7 +2,11 @@
 that lets racing writers end in a clean conflict.
 
 - PostgreSQL: an exclusion constraint over (resource, occupied range) for active rows.
-- SQLite: BEFORE INSERT/UPDATE triggers with the same meaning. Times are stored as UTC
+- SQLite: BEFORE INSERT/UPDATE triggers with the same meaning.
+- Both: an occupancy is active exactly while its booking is a hold or confirmed (the
+  state guard). A change of a booking's status moves its occupancies in the same
+  statement, under the booking row's lock; any other way to (de)activate an occupancy
+  is refused. So a confirmed booking can never lose its guard to a concurrent expiry. Times are stored as UTC
   text in one format, so text comparison is time comparison. A transaction opened with
   `begin_write` starts with BEGIN IMMEDIATE: writers queue on the write lock
   (busy_timeout) instead of failing with "database is locked" when they upgrade a read
@@ -19,10 +23,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 SLOT_TAKEN_MARKER = "slot_taken"
+STATE_MARKER = "occupancy_state"
 WRITER_OPTION = "bookingsite_writer"
 _HOLDS_WRITER_LOCK = "bookingsite_holds_writer_lock"
 EXCLUSION_VIOLATION = "23P01"
 DEADLOCK_DETECTED = "40P01"
+SERIALIZATION_FAILURE = "40001"
 
 _OVERLAP = (
     "SELECT RAISE(ABORT, '{marker}') WHERE EXISTS ("
@@ -57,24 +63,83 @@ POSTGRESQL_UNINSTALL = (
 )
 
 
-def install(connection: Connection) -> None:
-    statements = POSTGRESQL_INSTALL if connection.dialect.name == "postgresql" else SQLITE_INSTALL
-    for statement in statements:
+# The state guard (second migration). LIVE is the one definition of "blocks its range".
+_LIVE = "status IN ('hold', 'confirmed')"
+
+SQLITE_STATE_GUARD_INSTALL = (
+    "CREATE TRIGGER IF NOT EXISTS bookings_status_moves_occupancies"
+    " AFTER UPDATE OF status ON bookings"
+    f" WHEN (OLD.{_LIVE}) <> (NEW.{_LIVE}) BEGIN"
+    f" UPDATE occupancies SET active = (NEW.{_LIVE}) WHERE booking_id = NEW.id; END",
+    *(
+        f"CREATE TRIGGER IF NOT EXISTS occupancies_follow_booking_{event.split()[0].lower()}"
+        f" BEFORE {event} ON occupancies"
+        f" WHEN NEW.active <> (SELECT {_LIVE} FROM bookings WHERE id = NEW.booking_id) BEGIN"
+        f" SELECT RAISE(ABORT, '{STATE_MARKER}'); END"
+        for event in ("INSERT", "UPDATE OF active, booking_id")
+    ),
+)
+SQLITE_STATE_GUARD_UNINSTALL = (
+    "DROP TRIGGER IF EXISTS bookings_status_moves_occupancies",
+    "DROP TRIGGER IF EXISTS occupancies_follow_booking_insert",
+    "DROP TRIGGER IF EXISTS occupancies_follow_booking_update",
+)
+
+POSTGRESQL_STATE_GUARD_INSTALL = (
+    "CREATE OR REPLACE FUNCTION bookings_status_moves_occupancies() RETURNS trigger"
+    " LANGUAGE plpgsql AS $$ BEGIN"
+    f" UPDATE occupancies SET active = (NEW.{_LIVE}) WHERE booking_id = NEW.id;"
+    " RETURN NULL; END $$",
+    "CREATE TRIGGER bookings_status_moves_occupancies AFTER UPDATE OF status ON bookings"
+    f" FOR EACH ROW WHEN ((OLD.{_LIVE}) IS DISTINCT FROM (NEW.{_LIVE}))"
+    " EXECUTE FUNCTION bookings_status_moves_occupancies()",
+    "CREATE OR REPLACE FUNCTION occupancies_follow_booking() RETURNS trigger"
+    " LANGUAGE plpgsql AS $$ BEGIN"
+    f" IF NEW.active IS DISTINCT FROM (SELECT {_LIVE} FROM bookings WHERE id = NEW.booking_id)"
+    f" THEN RAISE EXCEPTION '{STATE_MARKER}: occupancy of booking % must be active exactly"
+    " while the booking is a hold or confirmed', NEW.booking_id"
+    " USING ERRCODE = 'check_violation'; END IF;"
+    " RETURN NEW; END $$",
+    "CREATE TRIGGER occupancies_follow_booking"
+    " BEFORE INSERT OR UPDATE OF active, booking_id ON occupancies"
+    " FOR EACH ROW EXECUTE FUNCTION occupancies_follow_booking()",
+)
+POSTGRESQL_STATE_GUARD_UNINSTALL = (
+    "DROP TRIGGER IF EXISTS occupancies_follow_booking ON occupancies",
+    "DROP TRIGGER IF EXISTS bookings_status_moves_occupancies ON bookings",
+    "DROP FUNCTION IF EXISTS occupancies_follow_booking()",
+    "DROP FUNCTION IF EXISTS bookings_status_moves_occupancies()",
+)
+
+
+def _run(connection: Connection, sqlite: tuple[str, ...], postgresql: tuple[str, ...]) -> None:
+    for statement in postgresql if connection.dialect.name == "postgresql" else sqlite:
         connection.execute(sa.text(statement))
+
+
+def install_state_guard(connection: Connection) -> None:
+    _run(connection, SQLITE_STATE_GUARD_INSTALL, POSTGRESQL_STATE_GUARD_INSTALL)
+
+
+def uninstall_state_guard(connection: Connection) -> None:
+    _run(connection, SQLITE_STATE_GUARD_UNINSTALL, POSTGRESQL_STATE_GUARD_UNINSTALL)
+
+
+def install(connection: Connection) -> None:
+    _run(connection, SQLITE_INSTALL, POSTGRESQL_INSTALL)
 
 
 def uninstall(connection: Connection) -> None:
     """Only for the negative-control test that proves the race test can fail."""
-    statements = (
-        POSTGRESQL_UNINSTALL if connection.dialect.name == "postgresql" else SQLITE_UNINSTALL
-    )
-    for statement in statements:
-        connection.execute(sa.text(statement))
+    _run(connection, SQLITE_UNINSTALL, POSTGRESQL_UNINSTALL)
 
 
 def attach_to_metadata(metadata: sa.MetaData) -> None:
-    table = metadata.tables["occupancies"]
-    sa.event.listen(table, "after_create", lambda _t, connection, **_: install(connection))
+    def install_all(_table: sa.Table, connection: Connection, **_: Any) -> None:
+        install(connection)
+        install_state_guard(connection)
+
+    sa.event.listen(metadata.tables["occupancies"], "after_create", install_all)
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -138,7 +203,12 @@ def begin_write(session: Session) -> None:
 def is_slot_conflict(error: sa.exc.DBAPIError) -> bool:
     """True when the database refused a write because the range is taken."""
     original = error.orig
-    sqlstate = getattr(original, "sqlstate", None)
-    if sqlstate in (EXCLUSION_VIOLATION, DEADLOCK_DETECTED):
+    if getattr(original, "sqlstate", None) == EXCLUSION_VIOLATION:
         return True
     return SLOT_TAKEN_MARKER in str(original)
+
+
+def is_transient(error: sa.exc.DBAPIError) -> bool:
+    """True when PostgreSQL gave up on the transaction only because of its timing with
+    another one (deadlock, serialisation): running it again is the answer."""
+    return getattr(error.orig, "sqlstate", None) in (DEADLOCK_DETECTED, SERIALIZATION_FAILURE)

@@ -4,7 +4,12 @@ Locking rules (see bookingsite/integrity.py for the database objects):
 - a booking occupies one `Occupancy` row per resource, over its range *with* buffers;
 - only active occupancies (hold or confirmed) may overlap nothing on the same resource;
   PostgreSQL enforces it with an exclusion constraint, SQLite with triggers;
-- a hold past its expiry is made inactive by the transaction that next writes a hold.
+- occupancies are active exactly while their booking is `hold` or `confirmed`: code only
+  changes a booking's status, and the database brings the occupancies along in the same
+  statement and refuses any other combination (integrity.py);
+- a hold past its expiry keeps its occupancies until it is marked expired (reads ignore
+  it meanwhile): a hold marks the lapsed holds on its own resources, under their row
+  locks; a periodic sweep marks the rest.
 """
 
 from __future__ import annotations
@@ -132,9 +137,7 @@ class Venue(db.Model):
     # Staff who also work elsewhere need this long between a booking there and one here.
     travel_buffer_minutes: Mapped[int] = mapped_column(default=0)
 
-    resources: Mapped[list[Resource]] = relationship(
-        back_populates="venue", order_by="Resource.id"
-    )
+    resources: Mapped[list[Resource]] = relationship(back_populates="venue", order_by="Resource.id")
     services: Mapped[list[Service]] = relationship(back_populates="venue", order_by="Service.id")
 
     __table_args__ = (sa.CheckConstraint("hold_ttl_minutes > 0", name="ck_venue_hold_ttl"),)
@@ -326,6 +329,9 @@ class Booking(db.Model):
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(200))
     channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.WEB)
     partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partners.id"), index=True)
+    # A keyed hash of the address a web hold came from: caps live holds per client
+    # without keeping the address itself.
+    client_hash: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -342,6 +348,14 @@ class Booking(db.Model):
         sa.CheckConstraint("guests >= 1", name="ck_booking_guests"),
         sa.CheckConstraint(
             "status <> 'hold' OR hold_expires_at IS NOT NULL", name="ck_booking_hold_expiry"
+        ),
+        # Holds only: finding lapsed holds (and counting live ones) stays cheap however
+        # many bookings the table has.
+        sa.Index(
+            "ix_bookings_hold_expiry",
+            "hold_expires_at",
+            postgresql_where=sa.text("status = 'hold'"),
+            sqlite_where=sa.text("status = 'hold'"),
         ),
     )
 
@@ -440,6 +454,7 @@ class Partner(db.Model):
     can_manage: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     venues: Mapped[list[Venue]] = relationship(secondary=partner_venues, order_by="Venue.id")
 

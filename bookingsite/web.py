@@ -17,6 +17,7 @@ HTTP_ERROR_KINDS = {
     401: errors.UNAUTHORIZED,
     403: errors.FORBIDDEN,
     404: errors.NOT_FOUND,
+    413: errors.PAYLOAD_TOO_LARGE,
     429: errors.RATE_LIMITED,
 }
 

@@ -89,9 +89,13 @@ def filtered_bookings(form: BookingFilterForm, now: datetime) -> sa.Select:
     )
     zone = g.venue.timezone
     if form.date_from.data:
-        query = query.where(Booking.start_at >= local_day_range(form.date_from.data, form.date_from.data, zone)[0])
+        query = query.where(
+            Booking.start_at >= local_day_range(form.date_from.data, form.date_from.data, zone)[0]
+        )
     if form.date_to.data:
-        query = query.where(Booking.start_at < local_day_range(form.date_to.data, form.date_to.data, zone)[1])
+        query = query.where(
+            Booking.start_at < local_day_range(form.date_to.data, form.date_to.data, zone)[1]
+        )
     status = form.status.data
     live_hold = sa.and_(Booking.status == BookingStatus.HOLD, Booking.hold_expires_at > now)
     lapsed = sa.and_(Booking.status == BookingStatus.HOLD, Booking.hold_expires_at <= now)
@@ -131,13 +135,23 @@ def bookings():
     else:
         status = 422
     return render_page(
-        "admin/bookings.html", "admin/_bookings_table.html", status=status,
-        form=form, rows=rows[:LIST_LIMIT], truncated=len(rows) > LIST_LIMIT, now=now,
+        "admin/bookings.html",
+        "admin/_bookings_table.html",
+        status=status,
+        form=form,
+        rows=rows[:LIST_LIMIT],
+        truncated=len(rows) > LIST_LIMIT,
+        now=now,
         shown_status=shown_status,
     )
 
 
-def _detail(booking: Booking, move_form: MoveForm | None = None, cancel_form: CancelForm | None = None, status: int = 200):
+def _detail(
+    booking: Booking,
+    move_form: MoveForm | None = None,
+    cancel_form: CancelForm | None = None,
+    status: int = 200,
+):
     now = utcnow()
     events = db.session.execute(
         sa.select(BookingEvent, Manager.email)
@@ -147,9 +161,14 @@ def _detail(booking: Booking, move_form: MoveForm | None = None, cancel_form: Ca
     ).all()
     move_form = move_form or _move_form(booking, formdata=None)
     return render_template(
-        "admin/booking.html", booking=booking, now=now, events=events,
-        group=booking_service.group_of(booking), shown_status=shown_status,
-        move_form=move_form, cancel_form=cancel_form or CancelForm(formdata=None),
+        "admin/booking.html",
+        booking=booking,
+        now=now,
+        events=events,
+        group=booking_service.group_of(booking),
+        shown_status=shown_status,
+        move_form=move_form,
+        cancel_form=cancel_form or CancelForm(formdata=None),
         reason_text=lambda code: str(REASON_TEXT.get(_reason(code), code or "")),
         is_active=booking.is_active_at(now),
         booking_day=booking.start_at.astimezone(_zone_info()).date(),
@@ -170,7 +189,9 @@ def _move_form(booking: Booking, **kwargs) -> MoveForm:
     if kwargs.get("formdata", True) is None:
         local = booking.start_at.astimezone(_zone_info())
         form.day.data, form.at.data = local.date(), local.time().replace(tzinfo=None)
-        current = next((o.resource_id for o in booking.occupancies if not o.resource.is_staff), None)
+        current = next(
+            (o.resource_id for o in booking.occupancies if not o.resource.is_staff), None
+        )
         form.resource.data = current
     return form
 
@@ -202,15 +223,21 @@ def booking_move(booking_id: int):
     if not form.validate_on_submit():
         return _detail(booking, move_form=form, status=422)
     try:
-        start = to_utc(form.day.data, form.at.data, booking.service.resources[0].zone
-                       if booking.service.resources else g.venue.timezone)
+        start = to_utc(
+            form.day.data,
+            form.at.data,
+            booking.service.resources[0].zone if booking.service.resources else g.venue.timezone,
+        )
     except NonexistentTime:
         form.at.errors.append(_("This time does not exist that day: the clocks go forward."))
         return _detail(booking, move_form=form, status=422)
     end = start + (booking.end_at - booking.start_at)
     try:
         booking_service.move(
-            booking.id, start=start, end=end, resource_id=form.resource.data,
+            booking.id,
+            start=start,
+            end=end,
+            resource_id=form.resource.data,
             manager_id=current_user.id,
             override_reason=form.override_reason.data if form.override.data else None,
         )
@@ -226,8 +253,11 @@ def booking_move(booking_id: int):
         form.offer_override = error.kind == errors.SLOT_UNAVAILABLE
         return _detail(booking, move_form=form, status=error.status)
     flash(
-        _("Booking %(reference)s was moved to %(when)s.", reference=booking.reference,
-          when=local_datetime(start, g.venue.timezone, "short")),
+        _(
+            "Booking %(reference)s was moved to %(when)s.",
+            reference=booking.reference,
+            when=local_datetime(start, g.venue.timezone, "short"),
+        ),
         "success",
     )
     return redirect(url_for("admin.booking_detail", booking_id=booking.id))
@@ -249,16 +279,27 @@ def reports():
     form = _range_form()
     if not form.validate():
         return render_template("admin/reports.html", form=form, rows=[]), 422
-    rows = utilisation(
-        _venue_resources(), form.date_from.data, form.date_to.data, now=utcnow()
-    )
+    rows = utilisation(_venue_resources(), form.date_from.data, form.date_to.data, now=utcnow())
     return render_template("admin/reports.html", form=form, rows=rows)
 
 
 CSV_COLUMNS = (
-    "reference", "status", "service", "option", "resources", "start_local", "end_local",
-    "timezone", "start_utc", "end_utc", "guests", "customer_name", "customer_email",
-    "customer_phone", "channel", "created_utc",
+    "reference",
+    "status",
+    "service",
+    "option",
+    "resources",
+    "start_local",
+    "end_local",
+    "timezone",
+    "start_utc",
+    "end_utc",
+    "guests",
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "channel",
+    "created_utc",
 )
 
 
@@ -295,13 +336,22 @@ def bookings_csv():
         writer.writerow(
             _cell(v)
             for v in (
-                booking.reference, status.value, booking.service.name,
+                booking.reference,
+                status.value,
+                booking.service.name,
                 booking.variant.name if booking.variant else "",
                 "; ".join(o.resource.name for o in booking.occupancies),
-                _iso(booking.start_at, zone), _iso(booking.end_at, zone), g.venue.timezone,
-                _iso(booking.start_at), _iso(booking.end_at), booking.guests,
-                booking.customer_name, booking.customer_email, booking.customer_phone,
-                booking.channel.value, _iso(booking.created_at),
+                _iso(booking.start_at, zone),
+                _iso(booking.end_at, zone),
+                g.venue.timezone,
+                _iso(booking.start_at),
+                _iso(booking.end_at),
+                booking.guests,
+                booking.customer_name,
+                booking.customer_email,
+                booking.customer_phone,
+                booking.channel.value,
+                _iso(booking.created_at),
             )
         )
     filename = f"bookings-{g.venue.slug}-{form.date_from.data}-{form.date_to.data}.csv"

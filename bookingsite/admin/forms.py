@@ -43,6 +43,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from bookingsite.admin.hours import HoursError, NonexistentTime, parse_periods, to_utc
 from bookingsite.booking.inputs import WEEKDAY_KEYS
 from bookingsite.booking.reasons import STATUS_TEXT
+from bookingsite.bounds import EARLIEST_YEAR, LATEST_YEAR, in_supported_years
 from bookingsite.models import BookingStatus, DurationMode, ResourceKind
 from bookingsite.setup_rules import (
     MAX_BUFFER_MINUTES,
@@ -91,8 +92,15 @@ def kind_choices() -> list[SelectChoice]:
 
 
 def weekday_names() -> list[Any]:
-    return [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
-            _l("Saturday"), _l("Sunday")]
+    return [
+        _l("Monday"),
+        _l("Tuesday"),
+        _l("Wednesday"),
+        _l("Thursday"),
+        _l("Friday"),
+        _l("Saturday"),
+        _l("Sunday"),
+    ]
 
 
 def weekday_choices() -> list[SelectChoice]:
@@ -127,6 +135,18 @@ def _valid_zone(_form: Any, field: Any) -> None:
         raise ValidationError(_l("Use a time zone name such as Europe/Paris."))
 
 
+def supported_date(_form: Any, field: Any) -> None:
+    """A date the site can compute with: beyond these years a day's margin overflows."""
+    if field.data and not in_supported_years(field.data):
+        raise ValidationError(
+            _l(
+                "Choose a date between the years %(first)d and %(last)d.",
+                first=EARLIEST_YEAR,
+                last=LATEST_YEAR,
+            )
+        )
+
+
 def _valid_attributes(_form: Any, field: Any) -> None:
     for line in (field.data or "").splitlines():
         if line.strip() and ":" not in line:
@@ -137,12 +157,11 @@ class ResourceForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=kind_choices)
     capacity = IntegerField(
-        _l("Capacity (guests at once)"), default=1,
+        _l("Capacity (guests at once)"),
+        default=1,
         validators=[InputRequired(), NumberRange(min=1, max=MAX_CAPACITY)],
     )
-    timezone = StringField(
-        _l("Time zone"), validators=[Optional(), Length(max=64), _valid_zone]
-    )
+    timezone = StringField(_l("Time zone"), validators=[Optional(), Length(max=64), _valid_zone])
     skills = StringField(_l("Skills"), validators=[Optional(), Length(max=500)])
     attributes = TextAreaField(_l("Details"), validators=[Optional(), _valid_attributes])
     active = BooleanField(_l("Active (can be booked)"), default=True)
@@ -154,7 +173,9 @@ class ResourceForm(FlaskForm):
             raise ValidationError(problems[0].message)
 
     def attribute_dict(self) -> dict[str, str]:
-        pairs = (line.split(":", 1) for line in (self.attributes.data or "").splitlines() if ":" in line)
+        pairs = (
+            line.split(":", 1) for line in (self.attributes.data or "").splitlines() if ":" in line
+        )
         return {k.strip(): v.strip() for k, v in pairs if k.strip()}
 
 
@@ -193,7 +214,7 @@ class HoursForm(FlaskForm):
 
 
 class ExceptionForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[InputRequired()])
+    day = DateField(_l("Date"), validators=[InputRequired(), supported_date])
     periods = StringField(_l("Hours that day"))
 
     def validate_periods(self, field: Any) -> None:
@@ -207,13 +228,17 @@ class BlockForm(FlaskForm):
     """Local wall-clock times in the resource's zone; validated, `start_at` and `end_at`
     hold the UTC instants."""
 
-    start_date = DateField(_l("Date"), validators=[InputRequired()])
+    start_date = DateField(_l("Date"), validators=[InputRequired(), supported_date])
     start_time = TimeField(_l("From"), validators=[InputRequired()])
-    end_date = DateField(_l("Until date (if not the same day)"), validators=[Optional()])
+    end_date = DateField(
+        _l("Until date (if not the same day)"), validators=[Optional(), supported_date]
+    )
     end_time = TimeField(_l("To"), validators=[InputRequired()])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)])
     weekdays = MultiCheckboxField(_l("Repeat every week on"), coerce=int, choices=weekday_choices)
-    repeat_until = DateField(_l("Repeat until (inclusive)"), validators=[Optional()])
+    repeat_until = DateField(
+        _l("Repeat until (inclusive)"), validators=[Optional(), supported_date]
+    )
 
     def __init__(self, *args: Any, zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -226,10 +251,18 @@ class BlockForm(FlaskForm):
         self.end_at = self._instant(self.end_date.data or self.start_date.data, self.end_time)
         if self.start_at is None or self.end_at is None:
             return False
-        return put_problems(self, block_problems(Block(
-            start=self.start_at, end=self.end_at, zone=self.zone,
-            weekdays=frozenset(self.weekdays.data or ()), repeat_until=self.repeat_until.data,
-        )))
+        return put_problems(
+            self,
+            block_problems(
+                Block(
+                    start=self.start_at,
+                    end=self.end_at,
+                    zone=self.zone,
+                    weekdays=frozenset(self.weekdays.data or ()),
+                    repeat_until=self.repeat_until.data,
+                )
+            ),
+        )
 
     def _instant(self, day: Any, field: Any) -> datetime | None:
         try:
@@ -264,7 +297,8 @@ class ServiceForm(FlaskForm):
     slug = StringField(
         _l("Address name"),
         validators=[
-            Optional(), Length(max=SLUG_MAX_LENGTH),
+            Optional(),
+            Length(max=SLUG_MAX_LENGTH),
             Regexp(SLUG_PATTERN, message=_l("Use lower-case letters, digits and hyphens only.")),
         ],
     )
@@ -293,19 +327,23 @@ class ServiceForm(FlaskForm):
         _l("Longest (days)"), validators=[Optional(), NumberRange(min=1, max=MAX_DURATION_DAYS)]
     )
     unit_price = DecimalField(
-        _l("Price per hour or per day"), places=2,
+        _l("Price per hour or per day"),
+        places=2,
         validators=[Optional(), NumberRange(min=0, max=MAX_PRICE)],
     )
     buffer_before_minutes = IntegerField(
-        _l("Buffer before (minutes)"), default=0,
+        _l("Buffer before (minutes)"),
+        default=0,
         validators=[InputRequired(), NumberRange(min=0, max=MAX_BUFFER_MINUTES)],
     )
     buffer_after_minutes = IntegerField(
-        _l("Buffer after (minutes)"), default=0,
+        _l("Buffer after (minutes)"),
+        default=0,
         validators=[InputRequired(), NumberRange(min=0, max=MAX_BUFFER_MINUTES)],
     )
     grid_alignment_minutes = IntegerField(
-        _l("Start times align to (minutes)"), default=15,
+        _l("Start times align to (minutes)"),
+        default=15,
         validators=[InputRequired(), NumberRange(min=1, max=MAX_GRID_MINUTES)],
     )
     grid_step_minutes = IntegerField(
@@ -313,11 +351,13 @@ class ServiceForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, max=MAX_GRID_MINUTES)],
     )
     lead_time_minutes = IntegerField(
-        _l("Lead time (minutes of notice)"), default=0,
+        _l("Lead time (minutes of notice)"),
+        default=0,
         validators=[InputRequired(), NumberRange(min=0, max=MAX_LEAD_TIME_MINUTES)],
     )
     horizon_days = IntegerField(
-        _l("Horizon (days ahead)"), default=90,
+        _l("Horizon (days ahead)"),
+        default=90,
         validators=[InputRequired(), NumberRange(min=1, max=MAX_HORIZON_DAYS)],
     )
     required_skills = StringField(_l("Required staff skills"), validators=[Optional()])
@@ -356,9 +396,7 @@ class ServiceForm(FlaskForm):
             lead_time_minutes=self.lead_time_minutes.data,
             horizon_days=self.horizon_days.data,
             required_skills=frozenset(split_words(self.required_skills.data)),
-            resources=tuple(
-                ChosenResource(r.is_staff, frozenset(r.skills or ())) for r in chosen
-            ),
+            resources=tuple(ChosenResource(r.is_staff, frozenset(r.skills or ())) for r in chosen),
         )
 
 
@@ -368,13 +406,11 @@ class CancelForm(FlaskForm):
 
 class MoveForm(FlaskForm):
     offer_override = False  # set when the service refused the move for a rule
-    day = DateField(_l("New date"), validators=[InputRequired()])
+    day = DateField(_l("New date"), validators=[InputRequired(), supported_date])
     at = TimeField(_l("New start time"), validators=[InputRequired()])
     resource = SelectField(_l("Resource"), coerce=int)
     override = BooleanField(_l("Override the booking rules for this move"))
-    override_reason = TextAreaField(
-        _l("Why the rule is overridden"), validators=[Length(max=1000)]
-    )
+    override_reason = TextAreaField(_l("Why the rule is overridden"), validators=[Length(max=1000)])
 
     def validate_override_reason(self, field: Any) -> None:
         if self.override.data and not (field.data or "").strip():
@@ -385,8 +421,8 @@ class BookingFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a search form: GET, changes nothing
 
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional(), supported_date])
+    date_to = DateField(_l("To"), validators=[Optional(), supported_date])
     status = SelectField(_l("Status"), validators=[Optional()])
     resource = SelectField(_l("Resource"), validators=[Optional()])
     q = StringField(_l("Customer or reference"), validators=[Optional(), Length(max=200)])
@@ -411,8 +447,8 @@ class RangeForm(FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = DateField(_l("From"), validators=[InputRequired()])
-    date_to = DateField(_l("To (inclusive)"), validators=[InputRequired()])
+    date_from = DateField(_l("From"), validators=[InputRequired(), supported_date])
+    date_to = DateField(_l("To (inclusive)"), validators=[InputRequired(), supported_date])
 
     def validate_date_to(self, field: Any) -> None:
         if field.data and self.date_from.data:
@@ -420,4 +456,3 @@ class RangeForm(FlaskForm):
                 raise ValidationError(_l("The end of the range comes before its start."))
             if (field.data - self.date_from.data).days > 366:
                 raise ValidationError(_l("Choose at most a year."))
-

@@ -68,11 +68,15 @@ def open_spans(resource: Resource, first: date, last: date) -> list[Span]:
     return engine.open_spans(engine.working_periods(working_hours(resource), first, last))
 
 
-def utilisation(resources: list[Resource], first: date, last: date, *, now: datetime) -> list[Utilisation]:
+def utilisation(
+    resources: list[Resource], first: date, last: date, *, now: datetime
+) -> list[Utilisation]:
     """Confirmed bookings only (a hold may still lapse); their time outside working hours
     (a manager's override) does not count, so the figure never passes 100 %."""
     ids = [r.id for r in resources]
-    window_start, window_end = local_day_range(first, last, resources[0].zone) if resources else (now, now)
+    window_start, window_end = (
+        local_day_range(first, last, resources[0].zone) if resources else (now, now)
+    )
     booked: dict[int, list[Span]] = {rid: [] for rid in ids}
     rows = db.session.execute(
         sa.select(Occupancy.resource_id, Booking.start_at, Booking.end_at)
@@ -90,6 +94,8 @@ def utilisation(resources: list[Resource], first: date, last: date, *, now: date
     for resource in resources:
         opened = open_spans(resource, first, last)
         result.append(
-            Utilisation(resource, total(intersect(merge(booked[resource.id]), opened)), total(opened))
+            Utilisation(
+                resource, total(intersect(merge(booked[resource.id]), opened)), total(opened)
+            )
         )
     return result

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -24,6 +26,8 @@ from bookingsite.admin.forms import (
 )
 from bookingsite.admin.hours import format_periods
 from bookingsite.booking.inputs import WEEKDAY_KEYS
+from bookingsite.booking.orphans import future_bookings_count
+from bookingsite.clock import utcnow
 from bookingsite.extensions import db
 from bookingsite.models import (
     Allocation,
@@ -64,6 +68,53 @@ def _amount(cents: int | None) -> Decimal | None:
     return None if cents is None else Decimal(cents) / 100
 
 
+# Deactivation ------------------------------------------------------------------------
+# Switching off a resource or a service that still has bookings to come leaves them as
+# they are; the manager is told how many and confirms (`confirm=1`) before it happens.
+# Until then nothing changes and the page answers 409, like the API's HAS_FUTURE_BOOKINGS.
+
+
+@dataclass(frozen=True)
+class Deactivation:
+    """A deactivation waiting for the manager's confirmation."""
+
+    name: str
+    future_bookings: int
+    bookings_url: str | None  # the bookings list filtered to it, where such a filter exists
+
+
+def _unconfirmed_deactivation(
+    name: str,
+    *,
+    was_active: bool,
+    stays_active: bool,
+    resource_id: int | None = None,
+    service_id: int | None = None,
+) -> Deactivation | None:
+    """What to ask the manager before deactivating, or None to go ahead: nothing is
+    switched off, there is nothing still to come, or the manager has confirmed."""
+    if not was_active or stays_active or request.form.get("confirm") == "1":
+        return None
+    now = utcnow()
+    count = future_bookings_count(now=now, resource_id=resource_id, service_id=service_id)
+    if not count:
+        return None
+    bookings_url = None
+    if resource_id is not None:
+        today = now.astimezone(ZoneInfo(g.venue.timezone)).date()
+        bookings_url = url_for("admin.bookings", resource=resource_id, date_from=today)
+    return Deactivation(name, count, bookings_url)
+
+
+def _confirm_page(deactivation: Deactivation, action_url: str, back_url: str):
+    return render_template(
+        "admin/deactivate.html",
+        deactivation=deactivation,
+        action_url=action_url,
+        back_url=back_url,
+    ), 409
+
+
 # Resources ---------------------------------------------------------------------------
 
 
@@ -73,8 +124,11 @@ def resources():
         sa.select(Resource).where(Resource.venue_id == g.venue.id).order_by(Resource.name)
     ).all()
     return render_template(
-        "admin/resources.html", resources=rows, kinds=kind_labels(),
-        format_periods=format_periods, weekday_keys=WEEKDAY_KEYS,
+        "admin/resources.html",
+        resources=rows,
+        kinds=kind_labels(),
+        format_periods=format_periods,
+        weekday_keys=WEEKDAY_KEYS,
     )
 
 
@@ -108,16 +162,29 @@ def resource_edit(resource_id: int):
     if request.method == "GET":
         form.kind.data = resource.kind.value
         form.skills.data = ", ".join(resource.skills or ())
-        form.attributes.data = "\n".join(f"{k}: {v}" for k, v in (resource.attributes or {}).items())
+        form.attributes.data = "\n".join(
+            f"{k}: {v}" for k, v in (resource.attributes or {}).items()
+        )
         form.timezone.data = resource.timezone or ""
     if form.validate_on_submit():
+        deactivation = _unconfirmed_deactivation(
+            resource.name,
+            was_active=resource.active,
+            stays_active=form.active.data,
+            resource_id=resource.id,
+        )
+        if deactivation is not None:
+            return render_template(
+                "admin/resource_form.html",
+                form=form,
+                resource=resource,
+                deactivation=deactivation,
+            ), 409
         _fill_resource(resource, form)
         db.session.commit()
         flash(_("%(name)s was saved.", name=resource.name), "success")
         return redirect(url_for("admin.resources"))
-    return render_template(
-        "admin/resource_form.html", form=form, resource=resource
-    ), _status(form)
+    return render_template("admin/resource_form.html", form=form, resource=resource), _status(form)
 
 
 @bp.post("/venues/<int:venue_id>/resources/<int:resource_id>/active")
@@ -125,6 +192,18 @@ def resource_toggle(resource_id: int):
     resource = venue_resource(resource_id)
     form = ActionForm()
     if form.validate_on_submit():
+        deactivation = _unconfirmed_deactivation(
+            resource.name,
+            was_active=resource.active,
+            stays_active=False,
+            resource_id=resource.id,
+        )
+        if deactivation is not None:
+            return _confirm_page(
+                deactivation,
+                url_for("admin.resource_toggle", resource_id=resource.id),
+                url_for("admin.resources"),
+            )
         resource.active = not resource.active
         db.session.commit()
         message = (
@@ -158,9 +237,14 @@ def resource_hours(resource_id: int):
 def _hours_page(resource: Resource, form: HoursForm, exception_form: ExceptionForm, status: int):
     exceptions = sorted((resource.hour_exceptions or {}).items())
     return render_template(
-        "admin/resource_hours.html", resource=resource, form=form,
-        exception_form=exception_form, exceptions=exceptions, format_periods=format_periods,
-        parse_date=date.fromisoformat, delete_form=ActionForm(formdata=None),
+        "admin/resource_hours.html",
+        resource=resource,
+        form=form,
+        exception_form=exception_form,
+        exceptions=exceptions,
+        format_periods=format_periods,
+        parse_date=date.fromisoformat,
+        delete_form=ActionForm(formdata=None),
     ), status
 
 
@@ -204,11 +288,16 @@ def resource_blocks(resource_id: int):
     resource = venue_resource(resource_id)
     form = BlockForm(zone=resource.zone)
     if form.validate_on_submit():
-        db.session.add(Allocation(
-            resource_id=resource.id, start_at=form.start_at, end_at=form.end_at,
-            reason=form.reason.data.strip(), weekdays=sorted(form.weekdays.data) or None,
-            repeat_until=form.repeat_until.data if form.weekdays.data else None,
-        ))
+        db.session.add(
+            Allocation(
+                resource_id=resource.id,
+                start_at=form.start_at,
+                end_at=form.end_at,
+                reason=form.reason.data.strip(),
+                weekdays=sorted(form.weekdays.data) or None,
+                repeat_until=form.repeat_until.data if form.weekdays.data else None,
+            )
+        )
         db.session.commit()
         flash(_("The block was saved."), "success")
         return redirect(url_for("admin.resource_blocks", resource_id=resource.id))
@@ -218,8 +307,12 @@ def resource_blocks(resource_id: int):
         .order_by(Allocation.start_at)
     ).all()
     return render_template(
-        "admin/resource_blocks.html", resource=resource, form=form, blocks=blocks,
-        weekday_names=weekday_names(), delete_form=ActionForm(formdata=None),
+        "admin/resource_blocks.html",
+        resource=resource,
+        form=form,
+        blocks=blocks,
+        weekday_names=weekday_names(),
+        delete_form=ActionForm(formdata=None),
     ), _status(form)
 
 
@@ -386,9 +479,25 @@ def service_edit(service_id: int):
     service = venue_service(service_id)
     form = _service_form(service)
     if form.validate_on_submit():
+        deactivation = _unconfirmed_deactivation(
+            service.name,
+            was_active=service.active,
+            stays_active=form.active.data,
+            service_id=service.id,
+        )
+        if deactivation is not None:
+            return render_template(
+                "admin/service_form.html",
+                form=form,
+                service=service,
+                deactivation=deactivation,
+            ), 409
         slug = _slug_for(form, service)
-        if (slug is not None and _save_service(service, form, slug)
-                and _committed(form, slug, service)):
+        if (
+            slug is not None
+            and _save_service(service, form, slug)
+            and _committed(form, slug, service)
+        ):
             flash(_("%(name)s was saved.", name=service.name), "success")
             return redirect(url_for("admin.services"))
         db.session.rollback()
@@ -400,6 +509,15 @@ def service_edit(service_id: int):
 def service_toggle(service_id: int):
     service = venue_service(service_id)
     if ActionForm().validate_on_submit():
+        deactivation = _unconfirmed_deactivation(
+            service.name, was_active=service.active, stays_active=False, service_id=service.id
+        )
+        if deactivation is not None:
+            return _confirm_page(
+                deactivation,
+                url_for("admin.service_toggle", service_id=service.id),
+                url_for("admin.services"),
+            )
         service.active = not service.active
         db.session.commit()
         message = (

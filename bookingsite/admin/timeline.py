@@ -20,6 +20,7 @@ from bookingsite.admin import bp
 from bookingsite.admin.hours import local_day_range
 from bookingsite.admin.reports import Span, open_spans
 from bookingsite.availability import RecurringBlock, block_instants
+from bookingsite.bounds import clamp_day
 from bookingsite.clock import utcnow
 from bookingsite.extensions import db
 from bookingsite.i18n import local_date
@@ -152,8 +153,14 @@ def build_lanes(resources: list[Resource], window: Window, now: datetime, zone: 
     lanes = {r.id: Lane(r) for r in resources}
     ids = list(lanes)
 
-    def add(rid: int, kind: SegmentKind, start: datetime, end: datetime, label: str = "",
-            booking_id: int | None = None) -> None:
+    def add(
+        rid: int,
+        kind: SegmentKind,
+        start: datetime,
+        end: datetime,
+        label: str = "",
+        booking_id: int | None = None,
+    ) -> None:
         place = window.position(start, end)
         if place is not None:
             lanes[rid].segments.append(Segment(kind, start, end, *place, label, booking_id))
@@ -178,7 +185,9 @@ def build_lanes(resources: list[Resource], window: Window, now: datetime, zone: 
         if allocation.is_recurring:
             resource_zone = lanes[rid].resource.zone
             block = _recurring(allocation, resource_zone)
-            for start, end in block_instants(block, ZoneInfo(resource_zone), day_before, window.last):
+            for start, end in block_instants(
+                block, ZoneInfo(resource_zone), day_before, window.last
+            ):
                 add(rid, SegmentKind.BLOCK, start, end, label)
         else:
             add(rid, SegmentKind.BLOCK, allocation.start_at, allocation.end_at, label)
@@ -213,8 +222,10 @@ def build_lanes(resources: list[Resource], window: Window, now: datetime, zone: 
 
 
 def _parse_day(text: str | None, today: date) -> date:
+    """The day to show: today when the date is missing or malformed, the nearest one the
+    site supports when it is too far away (as a date picker would)."""
     try:
-        return date.fromisoformat(text) if text else today
+        return clamp_day(date.fromisoformat(text)) if text else today
     except ValueError:
         return today
 
@@ -238,9 +249,17 @@ def timeline():
     step = timedelta(days=7 if view == "week" else 1)
     now_position = window.position(now, now + timedelta(minutes=1))
     return render_page(
-        "admin/timeline.html", "admin/_timeline.html",
-        venue=venue, view=view, day=day, window=window, today=today,
-        ticks=ticks_for(window, view, zone), lanes=build_lanes(resources, window, now, zone),
-        previous_day=day - step, next_day=day + step, now_left=now_position[0] if now_position else None,
+        "admin/timeline.html",
+        "admin/_timeline.html",
+        venue=venue,
+        view=view,
+        day=day,
+        window=window,
+        today=today,
+        ticks=ticks_for(window, view, zone),
+        lanes=build_lanes(resources, window, now, zone),
+        previous_day=day - step,
+        next_day=day + step,
+        now_left=now_position[0] if now_position else None,
         hours_long=(window.end - window.start) / timedelta(hours=1),
     )

@@ -7,21 +7,19 @@ sees only the bookings it made. Set-up calls need the `manage` scope (else 403).
 from __future__ import annotations
 
 import hashlib
-from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import g, request
 from flask_limiter.util import get_remote_address
 
 from bookingsite import errors
-from bookingsite.accounts import partner_for_key
-from bookingsite.api.types import MAX_ID
+from bookingsite.accounts import partner_for_key, record_key_use
+from bookingsite.clock import utcnow
 from bookingsite.errors import DomainError
 from bookingsite.extensions import db
 from bookingsite.models import Allocation, Booking, Partner, Resource, Service, Venue
 
 BEARER = "bearer "
-T = TypeVar("T")
 
 
 def _bearer_token() -> str | None:
@@ -44,6 +42,7 @@ def authenticate(*, manage: bool) -> Partner:
     partner = partner_for_key(token) if token and token.isascii() else None
     if partner is None:
         raise DomainError(errors.UNAUTHORIZED)
+    record_key_use(partner, utcnow())
     if manage and not partner.can_manage:
         raise DomainError(errors.FORBIDDEN)
     g.partner = partner
@@ -66,40 +65,36 @@ def _visible(row: object | None, venue_id: int | None) -> bool:
     return row is not None and venue_id in venue_ids()
 
 
-def _by_id(model: type[T], row_id: int) -> T | None:
-    return db.session.get(model, row_id) if 1 <= row_id <= MAX_ID else None
-
-
 def venue(venue_id: int) -> Venue:
-    row = _by_id(Venue, venue_id)
+    row = db.session.get(Venue, venue_id)
     if not _visible(row, venue_id):
         raise _not_found()
     return row
 
 
 def resource(resource_id: int) -> Resource:
-    row = _by_id(Resource, resource_id)
+    row = db.session.get(Resource, resource_id)
     if row is None or not _visible(row, row.venue_id):
         raise _not_found()
     return row
 
 
 def service(service_id: int) -> Service:
-    row = _by_id(Service, service_id)
+    row = db.session.get(Service, service_id)
     if row is None or not _visible(row, row.venue_id) or not row.active:
         raise _not_found()
     return row
 
 
 def allocation(allocation_id: int) -> Allocation:
-    row = _by_id(Allocation, allocation_id)
+    row = db.session.get(Allocation, allocation_id)
     if row is None or not _visible(row, row.resource.venue_id):
         raise _not_found()
     return row
 
 
 def booking(booking_id: int) -> Booking:
-    row = _by_id(Booking, booking_id)
+    row = db.session.get(Booking, booking_id)
     if row is None or row.partner_id != partner().id or not _visible(row, row.venue_id):
         raise _not_found()
     return row

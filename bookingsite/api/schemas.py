@@ -20,6 +20,7 @@ from pydantic.alias_generators import to_camel
 
 from bookingsite.api.parsing import FieldProblem
 from bookingsite.api.types import (
+    Day,
     Id,
     Instant,
     LongText,
@@ -77,7 +78,7 @@ def _check_periods(periods: list[list[str]]) -> list[list[str]]:
 
 
 WorkingHours = dict[Weekday, Periods]
-Exceptions = Annotated[dict[date, Periods], Field(max_length=400)]
+Exceptions = Annotated[dict[Day, Periods], Field(max_length=400)]
 
 
 def _check_hours(value: dict[Any, list[list[str]]] | None) -> dict[Any, list[list[str]]] | None:
@@ -152,8 +153,9 @@ class ResourceIn(Schema):
     metadata: dict[str, Any] = Field(default_factory=dict, description="Floor, section...")
     skills: Skills = Field(default_factory=list, description="Staff members only.")
     working_hours: WorkingHours | None = Field(
-        None, description='{"mon": [["09:00", "18:00"]], ...}, at least one period; '
-        "null: open around the clock."
+        None,
+        description='{"mon": [["09:00", "18:00"]], ...}, at least one period; '
+        "null: open around the clock.",
     )
     exceptions: Exceptions = Field(
         default_factory=dict, description='{"2026-12-25": []} closes a day.'
@@ -212,6 +214,14 @@ class ResourceOut(Out):
 RESOURCE_FIELDS: dict[SetupField, str] = {SetupField.SKILLS: "skills"}
 
 
+class DeactivationQuery(Schema):
+    force: bool = Field(
+        False,
+        description="With `active: false`: deactivate even with bookings still to come "
+        "(they stay as they are). Without it such a change answers 409 HAS_FUTURE_BOOKINGS.",
+    )
+
+
 # --- services ---------------------------------------------------------------------------
 
 
@@ -259,8 +269,10 @@ class ServiceIn(Schema):
         loads the chosen resources: whether they are staff, and their skills)."""
         span = self.duration_range
         mode = (
-            Mode.HOURLY if isinstance(span, HourRange)
-            else Mode.DAILY if isinstance(span, DayRange)
+            Mode.HOURLY
+            if isinstance(span, HourRange)
+            else Mode.DAILY
+            if isinstance(span, DayRange)
             else Mode.FIXED
         )
         return ServicePolicy(
@@ -334,7 +346,7 @@ class Recurrence(Schema):
     """Repeat weekly on these days, at the first occurrence's local wall time."""
 
     weekdays: Annotated[list[Weekday], Field(min_length=1, max_length=7)]
-    until: date | None = Field(None, description="Last local date (inclusive); null: forever.")
+    until: Day | None = Field(None, description="Last local date (inclusive); null: forever.")
 
 
 class AllocationIn(Schema):
@@ -426,8 +438,8 @@ class EndTimesOut(Out):
 
 
 class DaysQuery(Schema):
-    first_day: date
-    last_day: date
+    first_day: Day
+    last_day: Day
     resource_id: Id | None = None
 
     @model_validator(mode="after")
@@ -579,6 +591,9 @@ class ErrorBody(Out):
     fields: dict[str, str] | None = None
     alternatives: list[str] | None = Field(
         None, description="SLOT_TAKEN: the next free starts (UTC)."
+    )
+    future_bookings: int | None = Field(
+        None, description="HAS_FUTURE_BOOKINGS: confirmed bookings and live holds still to come."
     )
 
 

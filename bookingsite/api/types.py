@@ -1,11 +1,12 @@
 """Field types shared by the API's schemas.
 
 Every bound here exists so that no well-formed request can overflow a date, a 32-bit
-column or a PostgreSQL text value: what the schema admits, the database can store."""
+column or a PostgreSQL text value: what the schema admits, the database can store. The
+years and the largest id are the whole site's (bookingsite.bounds)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Annotated, Any
 from zoneinfo import available_timezones
@@ -20,9 +21,14 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from bookingsite.clock import EARLIEST_YEAR, LATEST_YEAR, format_instant
-
-MAX_ID = 2**31 - 1
+from bookingsite.bounds import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    MAX_ID,
+    in_supported_years,
+    supported_utc,
+)
+from bookingsite.clock import format_instant
 
 
 def _no_nul(text: str) -> str:
@@ -33,15 +39,27 @@ def _no_nul(text: str) -> str:
 
 def _utc(instant: datetime) -> datetime:
     try:
-        instant = instant.astimezone(UTC)
-    except OverflowError:
-        raise ValueError(_("This instant is out of range.")) from None
-    if not EARLIEST_YEAR <= instant.year <= LATEST_YEAR:
+        return supported_utc(instant)
+    except ValueError:
         raise ValueError(
-            _("Give an instant between the years %(first)d and %(last)d.",
-              first=EARLIEST_YEAR, last=LATEST_YEAR)
+            _(
+                "Give an instant between the years %(first)d and %(last)d.",
+                first=EARLIEST_YEAR,
+                last=LATEST_YEAR,
+            )
+        ) from None
+
+
+def _supported_day(day: date) -> date:
+    if not in_supported_years(day):
+        raise ValueError(
+            _(
+                "Give a date between the years %(first)d and %(last)d.",
+                first=EARLIEST_YEAR,
+                last=LATEST_YEAR,
+            )
         )
-    return instant
+    return day
 
 
 @lru_cache(maxsize=1)
@@ -71,9 +89,12 @@ Zone = Annotated[
     str,
     StringConstraints(min_length=1, max_length=64),
     AfterValidator(_zone),
-    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 64,
-                    "examples": ["Europe/Berlin"]}),
+    WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": 64, "examples": ["Europe/Berlin"]}
+    ),
 ]
+# A local date, YYYY-MM-DD.
+Day = Annotated[date, AfterValidator(_supported_day)]
 # An ISO-8601 instant with an offset; answered in UTC with a trailing Z.
 Instant = Annotated[
     AwareDatetime,

@@ -1,21 +1,35 @@
-"""hold / confirm / cancel / move / expire_stale.
+"""hold / confirm / cancel / move / expire_lapsed.
 
 Each operation reads `now` once, loads rows, asks the availability engine, writes, and
 commits in one transaction. The engine's verdict is checked inside the transaction, as
 late as possible; the database constraint decides races, and its refusal becomes
 SLOT_TAKEN. On SQLite every transaction starts with BEGIN IMMEDIATE (see integrity.py),
 so writers are serialised; on PostgreSQL the exclusion constraint settles concurrent
-inserts, and a deadlock between two racing inserts is the same conflict.
+inserts.
+
+Locking rules (PostgreSQL):
+- a booking's status changes only under its row lock (`SELECT ... FOR UPDATE`); the
+  database moves its occupancies in the same statement (the state guard);
+- confirm, cancel and move lock the booking first and read `now` after the lock;
+- expiry locks lapsed holds in id order and skips rows locked by someone else: a hold
+  being confirmed right now is that transaction's to decide, never expired under it;
+- a deadlock or serialisation failure is run again from the start (`_retrying`). Out of
+  attempts, a deadlock while committing occupancies is a lost race between writers of
+  overlapping ranges (one of them got through): SLOT_TAKEN. Anywhere else: BUSY.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from bookingsite import availability as engine
@@ -25,7 +39,7 @@ from bookingsite.booking.reasons import reason_text, status_text
 from bookingsite.clock import format_instant, utcnow
 from bookingsite.errors import DomainError
 from bookingsite.extensions import db
-from bookingsite.integrity import begin_write, is_slot_conflict
+from bookingsite.integrity import begin_write, is_slot_conflict, is_transient
 from bookingsite.models import (
     Booking,
     BookingEvent,
@@ -38,6 +52,9 @@ from bookingsite.models import (
 
 ALTERNATIVES_SHOWN = 3
 CONFLICT_REASONS = frozenset({engine.Reason.BOOKED, engine.Reason.BUFFER})
+# A transaction that lost to another one's timing (deadlock, serialisation) is run again.
+ATTEMPTS = 3
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,6 +78,10 @@ class HoldRequest:
     partner_id: int | None = None
     idempotency_key: str | None = None
     locale: str = "en"
+    # The web visitor's address (live holds are capped per address) and the hold this
+    # visitor placed before, which the new one replaces, the way a basket works.
+    client_address: str | None = None
+    replaces_booking_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -134,7 +155,10 @@ def _plan(service: Service, request: HoldRequest, req: engine.Request) -> _Plan:
         if minutes % service.grid_alignment_minutes:
             raise _invalid(
                 "endTime",
-                _("The length must be a multiple of %(n)d minutes.", n=service.grid_alignment_minutes),
+                _(
+                    "The length must be a multiple of %(n)d minutes.",
+                    n=service.grid_alignment_minutes,
+                ),
             )
         guests = request.guests
     grid_duration = _grid_duration(service)
@@ -208,62 +232,171 @@ def _alternatives(req: engine.Request, start: datetime, duration: timedelta) -> 
     return [format_instant(s) for s in starts[:ALTERNATIVES_SHOWN]]
 
 
-def expire_stale(now: datetime) -> int:
-    """Mark lapsed holds expired and free their ranges. Called by every hold, inside its
-    transaction, so no background job is needed for correctness."""
+def expire_lapsed(
+    now: datetime, *, resource_ids: Collection[int] | None = None, limit: int | None = None
+) -> int:
+    """Mark lapsed holds expired (on `resource_ids` only, if given); the state guard frees
+    their occupancies in the same statement. Returns how many were marked.
+
+    Each hold is locked first, in id order; one locked by another transaction (a confirm
+    under way) is skipped — that transaction decides it. Reads ignore lapsed holds, so
+    nothing depends on this having run; it only makes room for a new active range."""
     lapsed = sa.select(Booking.id).where(
         Booking.status == BookingStatus.HOLD, Booking.hold_expires_at <= now
     )
-    db.session.execute(
-        sa.update(Occupancy)
-        .where(Occupancy.booking_id.in_(lapsed), Occupancy.active)
-        .values(active=False)
-        .execution_options(synchronize_session=False)
-    )
-    result = db.session.execute(
-        sa.update(Booking)
-        .where(Booking.status == BookingStatus.HOLD, Booking.hold_expires_at <= now)
-        .values(status=BookingStatus.EXPIRED)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
+    if resource_ids is not None:
+        lapsed = lapsed.where(
+            Booking.id.in_(
+                sa.select(Occupancy.booking_id).where(
+                    Occupancy.resource_id.in_(resource_ids), Occupancy.active
+                )
+            )
+        )
+    lapsed = lapsed.order_by(Booking.id).limit(limit).with_for_update(skip_locked=True)
+    ids = db.session.scalars(lapsed).all()
+    if ids:
+        db.session.execute(
+            sa.update(Booking)
+            .where(Booking.id.in_(ids))
+            .values(status=BookingStatus.EXPIRED)
+            .execution_options(synchronize_session=False)
+        )
+    return len(ids)
 
 
-def _commit_or_conflict() -> None:
+def sweep_lapsed_holds(batch: int = 500) -> int:
+    """Mark every lapsed hold expired, in short transactions (the periodic sweep)."""
+    total = 0
+    while True:
+        begin_write(db.session())
+        marked = expire_lapsed(utcnow(), limit=batch)
+        db.session.commit()
+        total += marked
+        if marked < batch:
+            return total
+
+
+class _RacingWriters(Exception):
+    """A deadlock while committing new or moved occupancies: writers racing for
+    overlapping ranges, of which the database let at least one through."""
+
+
+def _retrying(operation: Callable[[], T]) -> T:
+    """Run a write transaction; again from the start when the database gave up on it
+    only for its timing with another one. Domain errors roll back and pass through.
+
+    Out of attempts, a deadlock between racing occupancy writers is what it is, a lost
+    race for the range (SLOT_TAKEN); any other transient failure answers BUSY."""
+    for attempt in range(1, ATTEMPTS + 1):
+        last = attempt == ATTEMPTS
+        try:
+            return operation()
+        except DomainError:
+            db.session.rollback()
+            raise
+        except _RacingWriters as race:
+            db.session.rollback()
+            if last:
+                raise DomainError(errors.SLOT_TAKEN) from race
+        except sa.exc.DBAPIError as error:
+            db.session.rollback()
+            if is_slot_conflict(error):
+                raise DomainError(errors.SLOT_TAKEN) from error
+            if not is_transient(error):
+                raise
+            if last:
+                raise DomainError(errors.BUSY) from error
+    raise AssertionError("unreachable")
+
+
+def _commit_occupancies() -> None:
     try:
         db.session.commit()
     except sa.exc.DBAPIError as error:
-        db.session.rollback()
-        if is_slot_conflict(error):
-            raise DomainError(errors.SLOT_TAKEN) from error
+        if is_transient(error):
+            raise _RacingWriters() from error
         raise
+
+
+def client_hash(address: str) -> str:
+    """A keyed hash of a client address: enough to count its holds, useless to read."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _live_holds(now: datetime, *conditions: Any) -> int:
+    """Live holds matching `conditions`; linked days of one rental count once."""
+    return db.session.scalar(
+        sa.select(
+            sa.func.count(
+                sa.distinct(sa.func.coalesce(Booking.group_id, sa.cast(Booking.id, sa.String)))
+            )
+        ).where(Booking.status == BookingStatus.HOLD, Booking.hold_expires_at > now, *conditions)
+    )
+
+
+def _check_hold_caps(request: HoldRequest, now: datetime) -> None:
+    """One caller may not sit on a venue's calendar: live holds are capped per partner
+    key and per web client address (settings; 0 turns a cap off)."""
+    config = current_app.config
+    caps = []
+    if request.partner_id is not None:
+        caps.append(
+            (config["MAX_LIVE_HOLDS_PER_PARTNER"], Booking.partner_id == request.partner_id)
+        )
+    if request.client_address:
+        caps.append(
+            (
+                config["MAX_LIVE_HOLDS_PER_ADDRESS"],
+                Booking.client_hash == client_hash(request.client_address),
+            )
+        )
+    for cap, condition in caps:
+        if cap and _live_holds(now, condition) >= cap:
+            raise DomainError(errors.TOO_MANY_HOLDS, count=cap)
+
+
+def _release_previous(booking_id: int, now: datetime) -> None:
+    """End the visitor's previous hold (and its linked days) if it is still live."""
+    previous = db.session.scalar(
+        sa.select(Booking).where(Booking.id == booking_id).with_for_update()
+    )
+    if previous is None or not previous.is_active_at(now) or not previous.is_hold:
+        return
+    for member in group_of(previous, lock=True):
+        _deactivate(member, BookingStatus.EXPIRED)
+        record_event(member, "release", now)
+    db.session.flush()
 
 
 def hold(request: HoldRequest) -> Booking:
     """Place a hold. Returns the (first) booking; linked daily bookings share its group."""
+    return _retrying(lambda: _hold(request))
+
+
+def _hold(request: HoldRequest) -> Booking:
     begin_write(db.session())
     now = utcnow()
-    try:
-        service = load_service(request.service_id)
-        if service is None or not service.active:
-            raise DomainError(errors.NOT_FOUND)
-        if request.start.tzinfo is None:
-            raise _invalid("startTime", _("Give the time with its UTC offset."))
-        expire_stale(now)
-        req = build_request(
-            service,
-            window_start=request.start,
-            window_end=request.end or request.start + timedelta(days=1),
-            now=now,
-            guests=request.guests,
-            resource_id=request.resource_id,
-        )
-        plan = _plan(service, request, req)
-        bookings = _write_hold(service, request, plan, now)
-        _commit_or_conflict()
-    except DomainError:
-        db.session.rollback()
-        raise
+    service = load_service(request.service_id)
+    if service is None or not service.active:
+        raise DomainError(errors.NOT_FOUND)
+    if request.start.tzinfo is None:
+        raise _invalid("startTime", _("Give the time with its UTC offset."))
+    if request.replaces_booking_id is not None:
+        _release_previous(request.replaces_booking_id, now)
+    expire_lapsed(now, resource_ids=[r.id for r in service.resources])
+    _check_hold_caps(request, now)
+    req = build_request(
+        service,
+        window_start=request.start,
+        window_end=request.end or request.start + timedelta(days=1),
+        now=now,
+        guests=request.guests,
+        resource_id=request.resource_id,
+    )
+    plan = _plan(service, request, req)
+    bookings = _write_hold(service, request, plan, now)
+    _commit_occupancies()
     return bookings[0]
 
 
@@ -293,6 +426,7 @@ def _write_hold(
             idempotency_key=request.idempotency_key,
             channel=request.channel,
             partner_id=request.partner_id,
+            client_hash=client_hash(request.client_address) if request.client_address else None,
             created_at=now,
             occupancies=[
                 Occupancy(resource_id=rid, start_at=part.start - before, end_at=part.end + after)
@@ -304,14 +438,15 @@ def _write_hold(
     return bookings
 
 
-def group_of(booking: Booking) -> list[Booking]:
+def group_of(booking: Booking, *, lock: bool = False) -> list[Booking]:
+    """The booking and its linked days, in time order; with `lock`, each row locked (in
+    id order, like every writer) so that no expiry can take one of them meanwhile."""
     if booking.group_id is None:
         return [booking]
-    return list(
-        db.session.scalars(
-            sa.select(Booking).where(Booking.group_id == booking.group_id).order_by(Booking.start_at)
-        )
-    )
+    members = sa.select(Booking).where(Booking.group_id == booking.group_id)
+    if lock:
+        db.session.scalars(members.order_by(Booking.id).with_for_update()).all()
+    return list(db.session.scalars(members.order_by(Booking.start_at)))
 
 
 def _locked(booking_id: int) -> Booking:
@@ -325,19 +460,23 @@ def _locked(booking_id: int) -> Booking:
 
 
 def _deactivate(booking: Booking, status: BookingStatus) -> None:
+    # The state guard turns the occupancies off in the same UPDATE (integrity.py).
     booking.status = status
-    for occupancy in booking.occupancies:
-        occupancy.active = False
 
 
 def confirm(booking_id: int, customer: Customer | None = None) -> Booking:
     """Turn a live hold into a booking. Confirming a confirmed booking changes nothing."""
-    now = utcnow()
+    return _retrying(lambda: _confirm(booking_id, customer))
+
+
+def _confirm(booking_id: int, customer: Customer | None) -> Booking:
     booking = _locked(booking_id)
+    # Read after the lock: an expiry that waited for it must agree with this verdict.
+    now = utcnow()
     if booking.is_confirmed:
         db.session.rollback()
         return booking
-    members = group_of(booking)
+    members = group_of(booking, lock=True)
     if booking.is_hold and booking.hold_has_lapsed(now):
         for member in members:
             _deactivate(member, BookingStatus.EXPIRED)
@@ -348,9 +487,7 @@ def confirm(booking_id: int, customer: Customer | None = None) -> Booking:
         raise DomainError(errors.HOLD_EXPIRED)
     if not booking.is_hold:
         db.session.rollback()
-        raise DomainError(
-            errors.INVALID_STATE, status=status_text(booking.status)
-        )
+        raise DomainError(errors.INVALID_STATE, status=status_text(booking.status))
     for member in members:
         member.status = BookingStatus.CONFIRMED
         member.confirmed_at = now
@@ -366,12 +503,16 @@ def confirm(booking_id: int, customer: Customer | None = None) -> Booking:
 
 def cancel(booking_id: int, *, manager_id: int | None = None, note: str = "") -> Booking:
     """Cancel a hold or a booking (and its linked days). Cancelling twice is harmless."""
-    now = utcnow()
+    return _retrying(lambda: _cancel(booking_id, manager_id, note))
+
+
+def _cancel(booking_id: int, manager_id: int | None, note: str) -> Booking:
     booking = _locked(booking_id)
+    now = utcnow()
     if booking.is_cancelled or booking.is_expired:
         db.session.rollback()
         return booking
-    for member in group_of(booking):
+    for member in group_of(booking, lock=True):
         _deactivate(member, BookingStatus.CANCELLED)
         member.cancelled_at = now
         db.session.add(
@@ -402,60 +543,65 @@ def move(
     an `override_reason` a manager may overrule the engine's verdict; the event records
     who did it, which rule and why. The database's guard against double booking is never
     overruled: an overlap still ends in SLOT_TAKEN."""
-    now = utcnow()
     override_reason = (override_reason or "").strip() or None
-    try:
-        booking = _locked(booking_id)
-        if not booking.is_active_at(now):
-            raise DomainError(
-                errors.INVALID_STATE, status=status_text(booking.status)
-            )
-        if start.tzinfo is None or end.tzinfo is None:
-            raise _invalid("startTime", _("Give the time with its UTC offset."))
-        if end <= start:
-            raise _invalid("endTime", reason_text(engine.Reason.INVALID_DURATION))
-        service = load_service(booking.service_id)
-        places = {r.id: r for r in service.resources if not r.is_staff}
-        if resource_id not in places:
-            raise _invalid("resourceId", _("This resource does not serve the service."))
-        expire_stale(now)
-        req = build_request(
-            service,
-            window_start=start,
-            window_end=end,
-            now=now,
-            guests=booking.guests,
-            resource_id=resource_id,
-            exclude_booking_ids=frozenset({booking.id}),
-        )
-        staff_id, reason = _move_verdict(
-            booking, req, start, end, resource_id, _grid_duration(service)
-        )
-        if reason is not None and override_reason is None:
-            raise _unavailable(reason, req, start, end - start)
-        staff = {r.id: r for r in service.resources if r.is_staff}
-        before = timedelta(minutes=service.buffer_before_minutes)
-        after = timedelta(minutes=service.buffer_after_minutes)
-        booking.start_at, booking.end_at = start, end
-        for occupancy in booking.occupancies:
-            if occupancy.resource.is_staff:
-                if staff_id is not None:
-                    occupancy.resource = staff[staff_id]
-            else:
-                occupancy.resource = places[resource_id]
-            occupancy.start_at, occupancy.end_at = start - before, end + after
-        record_event(
-            booking,
-            "move",
-            now,
-            manager_id=manager_id,
-            overridden_rule=reason.value if reason is not None else None,
-            note=override_reason or "",
-        )
-        _commit_or_conflict()
-    except DomainError:
-        db.session.rollback()
-        raise
+    return _retrying(
+        lambda: _move(booking_id, start, end, resource_id, manager_id, override_reason)
+    )
+
+
+def _move(
+    booking_id: int,
+    start: datetime,
+    end: datetime,
+    resource_id: int,
+    manager_id: int | None,
+    override_reason: str | None,
+) -> Booking:
+    booking = _locked(booking_id)
+    now = utcnow()
+    if not booking.is_active_at(now):
+        raise DomainError(errors.INVALID_STATE, status=status_text(booking.status))
+    if start.tzinfo is None or end.tzinfo is None:
+        raise _invalid("startTime", _("Give the time with its UTC offset."))
+    if end <= start:
+        raise _invalid("endTime", reason_text(engine.Reason.INVALID_DURATION))
+    service = load_service(booking.service_id)
+    places = {r.id: r for r in service.resources if not r.is_staff}
+    if resource_id not in places:
+        raise _invalid("resourceId", _("This resource does not serve the service."))
+    expire_lapsed(now, resource_ids=[r.id for r in service.resources])
+    req = build_request(
+        service,
+        window_start=start,
+        window_end=end,
+        now=now,
+        guests=booking.guests,
+        resource_id=resource_id,
+        exclude_booking_ids=frozenset({booking.id}),
+    )
+    staff_id, reason = _move_verdict(booking, req, start, end, resource_id, _grid_duration(service))
+    if reason is not None and override_reason is None:
+        raise _unavailable(reason, req, start, end - start)
+    staff = {r.id: r for r in service.resources if r.is_staff}
+    before = timedelta(minutes=service.buffer_before_minutes)
+    after = timedelta(minutes=service.buffer_after_minutes)
+    booking.start_at, booking.end_at = start, end
+    for occupancy in booking.occupancies:
+        if occupancy.resource.is_staff:
+            if staff_id is not None:
+                occupancy.resource = staff[staff_id]
+        else:
+            occupancy.resource = places[resource_id]
+        occupancy.start_at, occupancy.end_at = start - before, end + after
+    record_event(
+        booking,
+        "move",
+        now,
+        manager_id=manager_id,
+        overridden_rule=reason.value if reason is not None else None,
+        note=override_reason or "",
+    )
+    _commit_occupancies()
     return booking
 
 
@@ -473,7 +619,11 @@ def _move_verdict(
     needs_staff = bool(req.policy.required_skills)
     if needs_staff and current is not None:
         reason = engine.why_not(
-            req, start, end, resource_id=resource_id, staff_id=current,
+            req,
+            start,
+            end,
+            resource_id=resource_id,
+            staff_id=current,
             grid_duration=grid_duration,
         )
         if reason is not engine.Reason.NO_STAFF:

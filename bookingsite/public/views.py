@@ -29,6 +29,7 @@ from bookingsite.booking import service as bookings
 from bookingsite.booking.calendar import booking_ics
 from bookingsite.booking.reasons import reason_text
 from bookingsite.booking.service import Customer, HoldRequest
+from bookingsite.bounds import browsable
 from bookingsite.clock import format_instant, utcnow
 from bookingsite.errors import DomainError
 from bookingsite.extensions import db
@@ -36,20 +37,13 @@ from bookingsite.models import Booking, Channel, Resource, Service, Venue
 from bookingsite.public import bp
 from bookingsite.public.forms import CheckoutForm, GridQueryForm, HoldForm, instant_or_none
 from bookingsite.public.grid import build_grid, end_choices, end_day_choices, local_midnight
+from bookingsite.safe_redirect import same_site_path
 from bookingsite.web import is_htmx, render_page
 
 WEEK_DAYS = 7
-# The grid pages through this range around today; further dates are refused, not computed.
-BROWSABLE_PAST = timedelta(days=366)
-BROWSABLE_FUTURE = timedelta(days=3 * 366)
 VISITOR_ZONE_COOKIE = "visitor_tz"
-
-
-def _safe_next(target: str | None) -> str:
-    # Only same-site paths: never let the form redirect elsewhere.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("public.home")
+# The visitor's live hold: a new hold replaces it (one per browser session).
+VISITOR_HOLD_KEY = "hold_id"
 
 
 @bp.context_processor
@@ -91,7 +85,8 @@ def set_language():
     language = request.form.get("lang", "")
     if language in current_app.config["LANGUAGES"]:
         session["lang"] = language
-    return redirect(_safe_next(request.form.get("next")))
+    # Only paths on this site: never let the form redirect elsewhere.
+    return redirect(same_site_path(request.form.get("next")) or url_for("public.home"))
 
 
 def _venue_or_404(slug: str) -> Venue:
@@ -143,7 +138,7 @@ def _grid_context(service: Service, query: GridQueryForm, now: datetime) -> dict
     zone = service.venue.timezone
     today = now.astimezone(ZoneInfo(zone)).date()
     first_day = query.date.data or today
-    if not today - BROWSABLE_PAST <= first_day <= today + BROWSABLE_FUTURE:
+    if not browsable(first_day, today):
         query.date.errors = [_("Choose a date closer to today.")]
         first_day = today
     view = query.view.data if query.view.data in ("day", "week") else "week"
@@ -155,6 +150,9 @@ def _grid_context(service: Service, query: GridQueryForm, now: datetime) -> dict
     resource_id = query.resource.data or None
     start = instant_or_none(query.start.data) if service.is_hourly else None
     start_day = query.start_day.data if service.is_daily else None
+    if start_day and not browsable(start_day, today):
+        query.start_day.errors = [_("Choose a date closer to today.")]
+        start_day = None
 
     grid = build_grid(service, variant=variant, first_day=first_day, days=days, guests=guests,
                       resource_id=resource_id, now=now)
@@ -245,11 +243,14 @@ def hold(venue_slug: str, service_slug: str):
                     guests=form.guests.data or 1,
                     channel=Channel.WEB,
                     locale=str(get_locale()),
+                    client_address=request.remote_addr,
+                    replaces_booking_id=session.get(VISITOR_HOLD_KEY),
                 )
             )
         except DomainError as exc:
             error = exc
         else:
+            session[VISITOR_HOLD_KEY] = booking.id
             target = url_for("public.checkout", token=booking.manage_token)
             if is_htmx():
                 response = make_response("", 204)

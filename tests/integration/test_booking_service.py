@@ -213,15 +213,15 @@ def test_multi_day_on_24_7_resource_is_one_continuous_booking(app):
     assert (booking.start_at, booking.end_at) == (start, end)
 
 
-def test_expire_stale_marks_lapsed_holds(app, clock):
+def test_sweep_marks_every_lapsed_hold_and_frees_its_occupancies(app, clock):
     svc = make_service(grid_step_minutes=60)
     hold_at(svc, T10)
     hold_at(svc, T10 + HOUR)
     clock.advance(timedelta(minutes=30))
-    assert service.expire_stale(clock.now()) == 2
-    db.session.commit()
+    assert service.sweep_lapsed_holds(batch=1) == 2
     statuses = db.session.scalars(sa.select(Booking.status)).all()
     assert statuses == [BookingStatus.EXPIRED, BookingStatus.EXPIRED]
+    assert not db.session.scalars(sa.select(Occupancy).where(Occupancy.active)).all()
 
 
 def test_hourly_range_hold_uses_the_minimum_durations_grid(app):

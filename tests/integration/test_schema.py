@@ -77,7 +77,7 @@ class _DriverError(Exception):
     ("driver_error", "is_conflict"),
     [
         (_DriverError("conflicting key value violates exclusion constraint", "23P01"), True),
-        (_DriverError("deadlock detected", "40P01"), True),
+        (_DriverError("deadlock detected", "40P01"), False),
         (_DriverError("slot_taken"), True),  # the SQLite trigger's RAISE(ABORT, ...)
         (_DriverError("duplicate key value violates unique constraint", "23505"), False),
         (_DriverError("database is locked"), False),
@@ -89,3 +89,15 @@ def test_which_database_errors_mean_the_slot_is_taken(driver_error, is_conflict)
 
     error = sa.exc.DBAPIError("INSERT ...", {}, driver_error)
     assert is_slot_conflict(error) is is_conflict
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "transient"),
+    [("40P01", True), ("40001", True), ("23P01", False), ("23505", False), (None, False)],
+    ids=["deadlock", "serialisation", "exclusion", "unique", "sqlite"],
+)
+def test_which_database_errors_are_run_again(sqlstate, transient):
+    from bookingsite.integrity import is_transient
+
+    error = sa.exc.DBAPIError("UPDATE ...", {}, _DriverError("x", sqlstate))
+    assert is_transient(error) is transient

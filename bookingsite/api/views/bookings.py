@@ -33,11 +33,14 @@ def _customer(body: s.CustomerIn) -> Customer:
 
 @operation("POST", "/bookings", summary="Hold a slot", tag=BOOKINGS, body=s.BookingIn,
            response=s.BookingOut, status=201,
-           errors=(errors.SLOT_TAKEN, errors.SLOT_UNAVAILABLE, errors.NOT_FOUND))
+           errors=(errors.SLOT_TAKEN, errors.SLOT_UNAVAILABLE, errors.NOT_FOUND,
+                   errors.TOO_MANY_HOLDS, errors.BUSY))
 def create_booking(body: s.BookingIn) -> s.BookingOut:
     """Places a hold that lapses at `expiresAt` unless confirmed. A taken range answers
     409 SLOT_TAKEN with the next free starts in `alternatives`; a range the rules refuse
-    (closed, off the grid, too soon...) answers 422 SLOT_UNAVAILABLE. Daily services:
+    (closed, off the grid, too soon...) answers 422 SLOT_UNAVAILABLE. A key may have
+    `MAX_LIVE_HOLDS_PER_PARTNER` unconfirmed holds at once (default 20); beyond that,
+    429 TOO_MANY_HOLDS until one is confirmed, cancelled or lapses. Daily services:
     start at the first day's opening, end at the last day's close; linked daily bookings
     share `groupId`."""
     service = access.service(body.service_id)

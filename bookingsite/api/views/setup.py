@@ -9,11 +9,15 @@ from typing import TypeVar
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from bookingsite import errors
 from bookingsite.api import access, present
 from bookingsite.api import schemas as s
 from bookingsite.api.parsing import invalid, setup_error
 from bookingsite.api.routing import operation
 from bookingsite.booking.inputs import WEEKDAY_KEYS
+from bookingsite.booking.orphans import future_bookings_count
+from bookingsite.clock import utcnow
+from bookingsite.errors import DomainError
 from bookingsite.extensions import db
 from bookingsite.models import (
     Allocation,
@@ -73,8 +77,16 @@ def _exceptions(value: dict) -> dict:
 # --- venues -----------------------------------------------------------------------------
 
 
-@operation("POST", "/venues", summary="Create a venue", tag=SETUP, body=s.VenueIn,
-           response=s.VenueOut, status=201, manage=True)
+@operation(
+    "POST",
+    "/venues",
+    summary="Create a venue",
+    tag=SETUP,
+    body=s.VenueIn,
+    response=s.VenueOut,
+    status=201,
+    manage=True,
+)
 def create_venue(body: s.VenueIn) -> s.VenueOut:
     """The venue joins the calling key's venues."""
     venue = _add_with_slug(
@@ -101,8 +113,7 @@ def list_venues() -> s.VenueList:
     return s.VenueList(data=[present.venue(v) for v in access.partner().venues])
 
 
-@operation("GET", "/venues/<int:venue_id>", summary="Get a venue", tag=SETUP,
-           response=s.VenueOut)
+@operation("GET", "/venues/<int:venue_id>", summary="Get a venue", tag=SETUP, response=s.VenueOut)
 def get_venue(venue_id: int) -> s.VenueOut:
     return present.venue(access.venue(venue_id))
 
@@ -110,8 +121,16 @@ def get_venue(venue_id: int) -> s.VenueOut:
 # --- resources --------------------------------------------------------------------------
 
 
-@operation("POST", "/resources", summary="Create a resource", tag=SETUP, body=s.ResourceIn,
-           response=s.ResourceOut, status=201, manage=True)
+@operation(
+    "POST",
+    "/resources",
+    summary="Create a resource",
+    tag=SETUP,
+    body=s.ResourceIn,
+    response=s.ResourceOut,
+    status=201,
+    manage=True,
+)
 def create_resource(body: s.ResourceIn) -> s.ResourceOut:
     """A room, court, kit, vehicle or staff member, with its working hours
     (`null`: around the clock) and dated exceptions, in its own zone. Only staff
@@ -134,8 +153,14 @@ def create_resource(body: s.ResourceIn) -> s.ResourceOut:
     return present.resource(resource)
 
 
-@operation("GET", "/resources", summary="List resources", tag=SETUP, query=s.ListQuery,
-           response=s.ResourceList)
+@operation(
+    "GET",
+    "/resources",
+    summary="List resources",
+    tag=SETUP,
+    query=s.ListQuery,
+    response=s.ResourceList,
+)
 def list_resources(query: s.ListQuery) -> s.ResourceList:
     venues = access.venue_ids()
     if query.venue_id is not None:
@@ -146,16 +171,34 @@ def list_resources(query: s.ListQuery) -> s.ResourceList:
     return s.ResourceList(data=[present.resource(r) for r in rows])
 
 
-@operation("GET", "/resources/<int:resource_id>", summary="Get a resource", tag=SETUP,
-           response=s.ResourceOut)
+@operation(
+    "GET",
+    "/resources/<int:resource_id>",
+    summary="Get a resource",
+    tag=SETUP,
+    response=s.ResourceOut,
+)
 def get_resource(resource_id: int) -> s.ResourceOut:
     return present.resource(access.resource(resource_id))
 
 
-@operation("PATCH", "/resources/<int:resource_id>", summary="Change a resource", tag=SETUP,
-           body=s.ResourcePatch, response=s.ResourceOut, manage=True)
-def patch_resource(resource_id: int, body: s.ResourcePatch) -> s.ResourceOut:
-    """Only the fields sent change. Existing bookings stay as they are."""
+@operation(
+    "PATCH",
+    "/resources/<int:resource_id>",
+    summary="Change a resource",
+    tag=SETUP,
+    body=s.ResourcePatch,
+    query=s.DeactivationQuery,
+    response=s.ResourceOut,
+    errors=(errors.HAS_FUTURE_BOOKINGS,),
+    manage=True,
+)
+def patch_resource(
+    resource_id: int, body: s.ResourcePatch, query: s.DeactivationQuery
+) -> s.ResourceOut:
+    """Only the fields sent change. Existing bookings stay as they are. `active: false`
+    on a resource with confirmed bookings or live holds still to come answers 409
+    HAS_FUTURE_BOOKINGS with their number (`futureBookings`) unless `force=true`."""
     resource = access.resource(resource_id)
     sent = body.model_fields_set
     if sent & {"kind", "skills"}:
@@ -163,8 +206,20 @@ def patch_resource(resource_id: int, body: s.ResourcePatch) -> s.ResourceOut:
             body.kind if "kind" in sent else resource.kind,
             body.skills if "skills" in sent else resource.skills or (),
         )
-    simple = {"name": "name", "kind": "kind", "timezone": "timezone", "capacity": "capacity",
-              "metadata": "attributes", "active": "active"}
+    if resource.active and body.active is False and not query.force:
+        count = future_bookings_count(resource_id=resource.id, now=utcnow())
+        if count:
+            raise DomainError(
+                errors.HAS_FUTURE_BOOKINGS, count=count, extra={"futureBookings": count}
+            )
+    simple = {
+        "name": "name",
+        "kind": "kind",
+        "timezone": "timezone",
+        "capacity": "capacity",
+        "metadata": "attributes",
+        "active": "active",
+    }
     for field, column in simple.items():
         if field in sent:
             setattr(resource, column, getattr(body, field))
@@ -181,8 +236,9 @@ def patch_resource(resource_id: int, body: s.ResourcePatch) -> s.ResourceOut:
 # --- services ---------------------------------------------------------------------------
 
 
-def _new_service(body: s.ServiceIn, venue: Venue, resources: Sequence[Resource],
-                 slug: str) -> Service:
+def _new_service(
+    body: s.ServiceIn, venue: Venue, resources: Sequence[Resource], slug: str
+) -> Service:
     service = Service(
         venue=venue,
         slug=slug,
@@ -207,15 +263,27 @@ def _new_service(body: s.ServiceIn, venue: Venue, resources: Sequence[Resource],
     else:
         service.duration_mode = DurationMode.FIXED
         service.variants = [
-            ServiceVariant(name=v.name, duration_minutes=v.duration_minutes, guests=v.guests,
-                           price_cents=v.price_cents)
+            ServiceVariant(
+                name=v.name,
+                duration_minutes=v.duration_minutes,
+                guests=v.guests,
+                price_cents=v.price_cents,
+            )
             for v in body.variants or ()
         ]
     return service
 
 
-@operation("POST", "/services", summary="Create a service", tag=SETUP, body=s.ServiceIn,
-           response=s.ServiceOut, status=201, manage=True)
+@operation(
+    "POST",
+    "/services",
+    summary="Create a service",
+    tag=SETUP,
+    body=s.ServiceIn,
+    response=s.ServiceOut,
+    status=201,
+    manage=True,
+)
 def create_service(body: s.ServiceIn) -> s.ServiceOut:
     """Either fixed `variants` (duration x guests) or a `durationRange` by the hour or
     by the day; any free resource of `resourceIds` serves it. A set-up that contradicts
@@ -241,22 +309,27 @@ def create_service(body: s.ServiceIn) -> s.ServiceOut:
     return present.service(service)
 
 
-@operation("GET", "/services", summary="List services", tag=SETUP, query=s.ListQuery,
-           response=s.ServiceList)
+@operation(
+    "GET",
+    "/services",
+    summary="List services",
+    tag=SETUP,
+    query=s.ListQuery,
+    response=s.ServiceList,
+)
 def list_services(query: s.ListQuery) -> s.ServiceList:
     venues = access.venue_ids()
     if query.venue_id is not None:
         venues &= {query.venue_id}
     rows = db.session.scalars(
-        sa.select(Service)
-        .where(Service.venue_id.in_(venues), Service.active)
-        .order_by(Service.id)
+        sa.select(Service).where(Service.venue_id.in_(venues), Service.active).order_by(Service.id)
     )
     return s.ServiceList(data=[present.service(r) for r in rows])
 
 
-@operation("GET", "/services/<int:service_id>", summary="Get a service", tag=SETUP,
-           response=s.ServiceOut)
+@operation(
+    "GET", "/services/<int:service_id>", summary="Get a service", tag=SETUP, response=s.ServiceOut
+)
 def get_service(service_id: int) -> s.ServiceOut:
     return present.service(access.service(service_id))
 
@@ -264,8 +337,16 @@ def get_service(service_id: int) -> s.ServiceOut:
 # --- allocations ------------------------------------------------------------------------
 
 
-@operation("POST", "/allocations", summary="Block time on a resource", tag=SETUP,
-           body=s.AllocationIn, response=s.AllocationOut, status=201, manage=True)
+@operation(
+    "POST",
+    "/allocations",
+    summary="Block time on a resource",
+    tag=SETUP,
+    body=s.AllocationIn,
+    response=s.AllocationOut,
+    status=201,
+    manage=True,
+)
 def create_allocation(body: s.AllocationIn) -> s.AllocationOut:
     """Maintenance, set-up, a private event, a lunch break: not bookable, respected by
     every availability query. `recurrence` repeats it weekly at the same local time.
@@ -277,8 +358,15 @@ def create_allocation(body: s.AllocationIn) -> s.AllocationOut:
     if body.recurrence is not None:
         weekdays = frozenset(WEEKDAY_KEYS.index(d) for d in body.recurrence.weekdays)
         until = body.recurrence.until
-    problems = block_problems(Block(start=body.start_time, end=body.end_time, zone=resource.zone,
-                                    weekdays=weekdays, repeat_until=until))
+    problems = block_problems(
+        Block(
+            start=body.start_time,
+            end=body.end_time,
+            zone=resource.zone,
+            weekdays=weekdays,
+            repeat_until=until,
+        )
+    )
     if problems:
         raise setup_error(problems, s.ALLOCATION_FIELDS)
     allocation = Allocation(
@@ -296,8 +384,14 @@ def create_allocation(body: s.AllocationIn) -> s.AllocationOut:
     return present.allocation(allocation)
 
 
-@operation("GET", "/allocations", summary="List allocations", tag=SETUP,
-           query=s.AllocationQuery, response=s.AllocationList)
+@operation(
+    "GET",
+    "/allocations",
+    summary="List allocations",
+    tag=SETUP,
+    query=s.AllocationQuery,
+    response=s.AllocationList,
+)
 def list_allocations(query: s.AllocationQuery) -> s.AllocationList:
     """Recurring allocations are listed whatever the range."""
     venues = access.venue_ids()
@@ -320,15 +414,25 @@ def list_allocations(query: s.AllocationQuery) -> s.AllocationList:
     return s.AllocationList(data=[present.allocation(a) for a in rows])
 
 
-@operation("GET", "/allocations/<int:allocation_id>", summary="Get an allocation", tag=SETUP,
-           response=s.AllocationOut)
+@operation(
+    "GET",
+    "/allocations/<int:allocation_id>",
+    summary="Get an allocation",
+    tag=SETUP,
+    response=s.AllocationOut,
+)
 def get_allocation(allocation_id: int) -> s.AllocationOut:
     return present.allocation(access.allocation(allocation_id))
 
 
-@operation("DELETE", "/allocations/<int:allocation_id>", summary="Remove an allocation",
-           tag=SETUP, status=204, manage=True)
+@operation(
+    "DELETE",
+    "/allocations/<int:allocation_id>",
+    summary="Remove an allocation",
+    tag=SETUP,
+    status=204,
+    manage=True,
+)
 def delete_allocation(allocation_id: int) -> None:
     db.session.delete(access.allocation(allocation_id))
     db.session.commit()
-

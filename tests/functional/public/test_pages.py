@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask, g
+from flask.testing import FlaskClient
 
 from bookingsite.extensions import db
 from bookingsite.models import Booking
@@ -32,6 +34,16 @@ def slot_starts(html: str) -> list[str]:
 def hold_error(html: str) -> str:
     """The message the grid shows above itself after a refused hold."""
     return re.search(r'id="hold-error">(.*?)</div>', html, re.S).group(1)
+
+
+def fresh_visitor(app: Flask) -> FlaskClient:
+    """Another visitor: a client with no cookies (its own session, its own hold). The
+    tests run inside one app context, where Flask-WTF keeps the last CSRF token in `g`;
+    a new visitor must get a token of its own."""
+    g.pop("csrf_token", None)
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 def hold(client, url: str, **fields):
@@ -163,9 +175,9 @@ def test_too_soon_is_refused(client, clock):
     assert "too soon to book" in hold_error(response.get_data(as_text=True))
 
 
-def test_taken_slot_shows_a_friendly_message_and_alternatives(client):
+def test_taken_slot_shows_a_friendly_message_and_alternatives(app, client):
     assert hold(client, ROOMS, start="2026-03-02T09:00:00Z", resource=1).status_code == 303
-    response = hold(client, ROOMS, start="2026-03-02T09:00:00Z", resource=1)
+    response = hold(fresh_visitor(app), ROOMS, start="2026-03-02T09:00:00Z", resource=1)
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "someone else has just taken this time" in hold_error(html)

@@ -1,0 +1,34 @@
+"""Bookings still to come on a resource or a service that is about to be deactivated.
+
+Deactivating stops new bookings but leaves existing ones as they are, so the admin pages
+and the API count these first and ask for an explicit confirmation when there are any."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from bookingsite.extensions import db
+from bookingsite.models import Booking, BookingStatus, Occupancy
+
+
+def future_bookings_count(
+    *, now: datetime, resource_id: int | None = None, service_id: int | None = None
+) -> int:
+    """How many confirmed bookings and live holds, not yet over at `now`, occupy the
+    resource or belong to the service (name exactly one). The linked days of one
+    multi-day rental count once: the customer made one booking."""
+    if (resource_id is None) == (service_id is None):
+        raise TypeError("name exactly one of resource_id and service_id")
+    live = sa.or_(
+        Booking.status == BookingStatus.CONFIRMED,
+        sa.and_(Booking.status == BookingStatus.HOLD, Booking.hold_expires_at > now),
+    )
+    rental = sa.func.coalesce(Booking.group_id, sa.cast(Booking.id, sa.String))
+    query = sa.select(sa.func.count(sa.distinct(rental))).where(live, Booking.end_at > now)
+    if resource_id is not None:
+        query = query.where(Booking.occupancies.any(Occupancy.resource_id == resource_id))
+    else:
+        query = query.where(Booking.service_id == service_id)
+    return db.session.scalar(query)

@@ -1,0 +1,70 @@
+"""Hold flooding from the browser: one live hold per visitor, a cap per client address."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from bookingsite.extensions import db
+from bookingsite.models import Booking, BookingStatus
+from tests.functional.public.test_pages import (
+    ROOMS,
+    fresh_visitor,
+    hold,
+    hold_error,
+    slot_starts,
+)
+
+pytestmark = pytest.mark.usefixtures("demo_venues")
+
+
+@pytest.fixture
+def starts(client) -> list[str]:
+    """Free starts of room 1 on 2 March, from the grid itself."""
+    page = client.get(f"{ROOMS}?view=day&date=2026-03-02&resource=1").get_data(as_text=True)
+    return slot_starts(page)
+
+
+def statuses() -> list[BookingStatus]:
+    db.session.expire_all()
+    return db.session.scalars(sa.select(Booking.status).order_by(Booking.id)).all()
+
+
+def test_a_new_hold_replaces_the_visitors_previous_one(client, starts):
+    assert hold(client, ROOMS, start=starts[0], resource=1).status_code == 303
+    assert hold(client, ROOMS, start=starts[1], resource=1).status_code == 303
+    assert statuses() == [BookingStatus.EXPIRED, BookingStatus.HOLD]
+
+
+def test_the_replaced_hold_frees_its_range_for_the_same_visitor(client, starts):
+    # Picking the same time again must not collide with the visitor's own basket.
+    assert hold(client, ROOMS, start=starts[0], resource=1).status_code == 303
+    assert hold(client, ROOMS, start=starts[0], resource=1).status_code == 303
+    assert statuses() == [BookingStatus.EXPIRED, BookingStatus.HOLD]
+
+
+def test_a_confirmed_booking_is_never_released_by_a_later_hold(client, starts):
+    first = hold(client, ROOMS, start=starts[0], resource=1)
+    db.session.execute(sa.update(Booking).values(status=BookingStatus.CONFIRMED))
+    db.session.commit()
+    assert first.status_code == 303
+    assert hold(client, ROOMS, start=starts[1], resource=1).status_code == 303
+    assert statuses() == [BookingStatus.CONFIRMED, BookingStatus.HOLD]
+
+
+def test_fresh_sessions_from_one_address_are_capped(app, starts):
+    app.config["MAX_LIVE_HOLDS_PER_ADDRESS"] = 3
+    for start in starts[:3]:  # a bot throwing its session away after each hold
+        assert hold(fresh_visitor(app), ROOMS, start=start, resource=1).status_code == 303
+    refused = hold(fresh_visitor(app), ROOMS, start=starts[3], resource=1)
+    assert refused.status_code == 429
+    assert "Confirm or cancel" in hold_error(refused.get_data(as_text=True))
+    assert statuses() == [BookingStatus.HOLD] * 3
+
+
+def test_another_address_is_not_affected(app, starts):
+    app.config["MAX_LIVE_HOLDS_PER_ADDRESS"] = 1
+    assert hold(fresh_visitor(app), ROOMS, start=starts[0], resource=1).status_code == 303
+    elsewhere = fresh_visitor(app)
+    elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert hold(elsewhere, ROOMS, start=starts[1], resource=1).status_code == 303
