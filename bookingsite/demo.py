@@ -34,94 +34,179 @@ def seed(now: datetime) -> list[Venue]:
     tomorrow = now + timedelta(days=1)
 
     rooms = Venue(
-        slug="spreeblick-rooms", name="Spreeblick Meeting Rooms", city="Berlin",
-        timezone="Europe/Berlin", default_locale="de", currency="EUR",
+        slug="spreeblick-rooms",
+        name="Spreeblick Meeting Rooms",
+        city="Berlin",
+        timezone="Europe/Berlin",
+        default_locale="de",
+        currency="EUR",
         description="Meeting rooms and a studio by the river, bookable by the hour.",
     )
-    room_a = Resource(venue=rooms, name="Room Alster", kind=ResourceKind.ROOM, capacity=6,
-                      attributes={"floor": "2"}, weekly_hours=None)
-    room_b = Resource(venue=rooms, name="Room Bode", kind=ResourceKind.ROOM, capacity=12,
-                      attributes={"floor": "3"},
-                      weekly_hours=hours((*WEEKDAYS, "sat"), ("07:00", "22:00")))
-    studio = Resource(venue=rooms, name="Studio", kind=ResourceKind.ROOM, capacity=4,
-                      attributes={"floor": "1"},
-                      weekly_hours=hours(WEEKDAYS, ("08:00", "20:00")))
+    room_a = Resource(
+        venue=rooms,
+        name="Room Alster",
+        kind=ResourceKind.ROOM,
+        capacity=6,
+        attributes={"floor": "2"},
+        weekly_hours=None,
+    )
+    room_b = Resource(
+        venue=rooms,
+        name="Room Bode",
+        kind=ResourceKind.ROOM,
+        capacity=12,
+        attributes={"floor": "3"},
+        weekly_hours=hours((*WEEKDAYS, "sat"), ("07:00", "22:00")),
+    )
+    studio = Resource(
+        venue=rooms,
+        name="Studio",
+        kind=ResourceKind.ROOM,
+        capacity=4,
+        attributes={"floor": "1"},
+        weekly_hours=hours(WEEKDAYS, ("08:00", "20:00")),
+    )
     rooms_hour = Service(
-        venue=rooms, slug="meeting-room-1h", name="Meeting room, 1 hour",
+        venue=rooms,
+        slug="meeting-room-1h",
+        name="Meeting room, 1 hour",
         description="One hour in a meeting room; 15 minutes to reset afterwards.",
-        buffer_after_minutes=15, grid_alignment_minutes=15,
+        buffer_after_minutes=15,
+        grid_alignment_minutes=15,
         variants=[ServiceVariant(name="1 hour", duration_minutes=60, guests=1, price_cents=3500)],
         resources=[room_a, room_b],
     )
     rooms_range = Service(
-        venue=rooms, slug="workspace-by-the-hour", name="Studio by the hour (1–8 h)",
+        venue=rooms,
+        slug="workspace-by-the-hour",
+        name="Studio by the hour (1–8 h)",
         description="Book the studio for one to eight hours.",
-        duration_mode=DurationMode.HOURLY, min_minutes=60, max_minutes=480,
-        grid_alignment_minutes=30, grid_step_minutes=30, unit_price_cents=2500,
+        duration_mode=DurationMode.HOURLY,
+        min_minutes=60,
+        max_minutes=480,
+        grid_alignment_minutes=30,
+        grid_step_minutes=30,
+        unit_price_cents=2500,
         resources=[studio, room_b],
     )
     block_day = _local("Europe/Berlin", tomorrow, time(9))
-    maintenance = Allocation(resource=room_a, start_at=block_day,
-                             end_at=block_day + timedelta(hours=1), reason="Maintenance")
+    maintenance = Allocation(
+        resource=room_a,
+        start_at=block_day,
+        end_at=block_day + timedelta(hours=1),
+        reason="Maintenance",
+    )
 
     spa = Venue(
-        slug="lumiere-spa", name="Hôtel Lumière Spa", city="Paris", timezone="Europe/Paris",
-        default_locale="fr", currency="EUR", travel_buffer_minutes=30,
+        slug="lumiere-spa",
+        name="Hôtel Lumière Spa",
+        city="Paris",
+        timezone="Europe/Paris",
+        default_locale="fr",
+        currency="EUR",
+        travel_buffer_minutes=30,
         description="Massages and facials in the hotel spa.",
     )
     spa_hours = hours(ALL_DAYS, ("09:00", "20:00"))
-    cabin = Resource(venue=spa, name="Cabine Iris", kind=ResourceKind.ROOM, capacity=1,
-                     weekly_hours=spa_hours)
-    duo = Resource(venue=spa, name="Suite Duo", kind=ResourceKind.ROOM, capacity=2,
-                   weekly_hours=spa_hours)
-    claire = Resource(venue=spa, name="Claire", kind=ResourceKind.STAFF,
-                      skills=["massage", "facial"],
-                      weekly_hours=hours(("tue", "wed", "thu", "fri", "sat"), ("09:00", "17:00")))
-    marc = Resource(venue=spa, name="Marc", kind=ResourceKind.STAFF, skills=["massage"],
-                    weekly_hours=hours(("mon", "tue", "wed", "thu", "fri"), ("11:00", "20:00")))
-    lina = Resource(venue=spa, name="Lina", kind=ResourceKind.STAFF, skills=["massage", "facial"],
-                    weekly_hours=hours(("sat", "sun", "mon"), ("10:00", "19:00")))
+    cabin = Resource(
+        venue=spa, name="Cabine Iris", kind=ResourceKind.ROOM, capacity=1, weekly_hours=spa_hours
+    )
+    duo = Resource(
+        venue=spa, name="Suite Duo", kind=ResourceKind.ROOM, capacity=2, weekly_hours=spa_hours
+    )
+    claire = Resource(
+        venue=spa,
+        name="Claire",
+        kind=ResourceKind.STAFF,
+        skills=["massage", "facial"],
+        weekly_hours=hours(("tue", "wed", "thu", "fri", "sat"), ("09:00", "17:00")),
+    )
+    marc = Resource(
+        venue=spa,
+        name="Marc",
+        kind=ResourceKind.STAFF,
+        skills=["massage"],
+        weekly_hours=hours(("mon", "tue", "wed", "thu", "fri"), ("11:00", "20:00")),
+    )
+    lina = Resource(
+        venue=spa,
+        name="Lina",
+        kind=ResourceKind.STAFF,
+        skills=["massage", "facial"],
+        weekly_hours=hours(("sat", "sun", "mon"), ("10:00", "19:00")),
+    )
     therapists = [claire, marc, lina]
     massage = Service(
-        venue=spa, slug="swedish-massage", name="Swedish massage",
-        description="A classic full-body massage.", buffer_after_minutes=15,
-        grid_alignment_minutes=30, grid_step_minutes=30, lead_time_minutes=120,
+        venue=spa,
+        slug="swedish-massage",
+        name="Swedish massage",
+        description="A classic full-body massage.",
+        buffer_after_minutes=15,
+        grid_alignment_minutes=30,
+        grid_step_minutes=30,
+        lead_time_minutes=120,
         required_skills=["massage"],
         variants=[
             ServiceVariant(name="60 minutes", duration_minutes=60, guests=1, price_cents=9500),
             ServiceVariant(name="90 minutes", duration_minutes=90, guests=1, price_cents=13000),
-            ServiceVariant(name="Duo, 60 minutes", duration_minutes=60, guests=2, price_cents=18000),
+            ServiceVariant(
+                name="Duo, 60 minutes", duration_minutes=60, guests=2, price_cents=18000
+            ),
         ],
         resources=[cabin, duo, *therapists],
     )
     facial = Service(
-        venue=spa, slug="radiance-facial", name="Radiance facial",
-        description="Cleansing and hydrating facial.", buffer_after_minutes=15,
-        grid_alignment_minutes=30, grid_step_minutes=30, lead_time_minutes=120,
+        venue=spa,
+        slug="radiance-facial",
+        name="Radiance facial",
+        description="Cleansing and hydrating facial.",
+        buffer_after_minutes=15,
+        grid_alignment_minutes=30,
+        grid_step_minutes=30,
+        lead_time_minutes=120,
         required_skills=["facial"],
-        variants=[ServiceVariant(name="60 minutes", duration_minutes=60, guests=1, price_cents=8500)],
+        variants=[
+            ServiceVariant(name="60 minutes", duration_minutes=60, guests=1, price_cents=8500)
+        ],
         resources=[cabin, claire, lina],
     )
     lunch_start = _local("Europe/Paris", now, time(12, 30))
-    lunch = Allocation(resource=claire, start_at=lunch_start,
-                       end_at=lunch_start + timedelta(hours=1), reason="Lunch break",
-                       weekdays=list(range(7)))
+    lunch = Allocation(
+        resource=claire,
+        start_at=lunch_start,
+        end_at=lunch_start + timedelta(hours=1),
+        reason="Lunch break",
+        weekdays=list(range(7)),
+    )
 
     tennis = Venue(
-        slug="riverside-tennis", name="Riverside Tennis Club", city="New York",
-        timezone="America/New_York", default_locale="en", currency="USD",
+        slug="riverside-tennis",
+        name="Riverside Tennis Club",
+        city="New York",
+        timezone="America/New_York",
+        default_locale="en",
+        currency="USD",
         description="Four hard courts, bookable by the half hour.",
     )
     court_hours = hours(ALL_DAYS, ("07:00", "22:00"))
     courts = [
-        Resource(venue=tennis, name=f"Court {n}", kind=ResourceKind.COURT, capacity=4,
-                 attributes={"surface": "hard"}, weekly_hours=court_hours)
+        Resource(
+            venue=tennis,
+            name=f"Court {n}",
+            kind=ResourceKind.COURT,
+            capacity=4,
+            attributes={"surface": "hard"},
+            weekly_hours=court_hours,
+        )
         for n in range(1, 5)
     ]
     court_service = Service(
-        venue=tennis, slug="court", name="Tennis court",
+        venue=tennis,
+        slug="court",
+        name="Tennis court",
         description="Singles or doubles, 30 or 60 minutes.",
-        grid_alignment_minutes=30, grid_step_minutes=30,
+        grid_alignment_minutes=30,
+        grid_step_minutes=30,
         variants=[
             ServiceVariant(name="30 minutes", duration_minutes=30, guests=1, price_cents=2000),
             ServiceVariant(name="60 minutes", duration_minutes=60, guests=1, price_cents=3600),
@@ -130,39 +215,76 @@ def seed(now: datetime) -> list[Venue]:
     )
 
     rentals = Venue(
-        slug="harbour-rentals", name="Harbour Rentals", city="Sydney",
-        timezone="Australia/Sydney", default_locale="en", currency="AUD",
+        slug="harbour-rentals",
+        name="Harbour Rentals",
+        city="Sydney",
+        timezone="Australia/Sydney",
+        default_locale="en",
+        currency="AUD",
         description="Camera kits by the day, and a van around the clock.",
     )
     kit_hours = hours(ALL_DAYS, ("09:00", "18:00"))
     kits = [
-        Resource(venue=rentals, name=f"Camera kit {n}", kind=ResourceKind.EQUIPMENT, capacity=1,
-                 attributes={"location": "Front desk"}, weekly_hours=kit_hours)
+        Resource(
+            venue=rentals,
+            name=f"Camera kit {n}",
+            kind=ResourceKind.EQUIPMENT,
+            capacity=1,
+            attributes={"location": "Front desk"},
+            weekly_hours=kit_hours,
+        )
         for n in ("A", "B")
     ]
-    van = Resource(venue=rentals, name="Van", kind=ResourceKind.VEHICLE, capacity=3,
-                   attributes={"location": "Car park"}, weekly_hours=None)
+    van = Resource(
+        venue=rentals,
+        name="Van",
+        kind=ResourceKind.VEHICLE,
+        capacity=3,
+        attributes={"location": "Car park"},
+        weekly_hours=None,
+    )
     kit_rental = Service(
-        venue=rentals, slug="camera-kit", name="Camera kit rental",
+        venue=rentals,
+        slug="camera-kit",
+        name="Camera kit rental",
         description="A full camera kit, 1 to 5 days, collected and returned 09:00–18:00.",
-        duration_mode=DurationMode.DAILY, min_days=1, max_days=5, unit_price_cents=9000,
+        duration_mode=DurationMode.DAILY,
+        min_days=1,
+        max_days=5,
+        unit_price_cents=9000,
         resources=kits,
     )
     van_rental = Service(
-        venue=rentals, slug="van", name="Van rental",
+        venue=rentals,
+        slug="van",
+        name="Van rental",
         description="The van by the day, 1 to 14 days, around the clock.",
-        duration_mode=DurationMode.DAILY, min_days=1, max_days=14, unit_price_cents=15000,
+        duration_mode=DurationMode.DAILY,
+        min_days=1,
+        max_days=14,
+        unit_price_cents=15000,
         resources=[van],
     )
 
     venues = [rooms, spa, tennis, rentals]
     db.session.add_all(
-        [*venues, rooms_hour, rooms_range, massage, facial, court_service, kit_rental,
-         van_rental, maintenance, lunch]
+        [
+            *venues,
+            rooms_hour,
+            rooms_range,
+            massage,
+            facial,
+            court_service,
+            kit_rental,
+            van_rental,
+            maintenance,
+            lunch,
+        ]
     )
     db.session.commit()
     for venue in venues:
-        accounts.create_manager(f"{venue.slug}@example.com", DEMO_PASSWORD, [venue],
-                                name=f"{venue.name} manager")
+        accounts.create_manager(
+            f"{venue.slug}@example.com", DEMO_PASSWORD, [venue], name=f"{venue.name} manager"
+        )
     accounts.create_manager("admin@example.com", DEMO_PASSWORD, venues, name="All venues")
     return venues

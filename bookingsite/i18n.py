@@ -25,9 +25,9 @@ def select_locale() -> str:
     if chosen in languages:
         return chosen
     venue = getattr(g, "venue", None)
-    fallback = venue.default_locale if venue is not None else current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    fallback = (
+        venue.default_locale if venue is not None else current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
     return request.accept_languages.best_match(languages, default=fallback)
 
 
@@ -84,8 +84,10 @@ def weekly_hours(weekly: dict[str, list[list[str]]]) -> list[tuple[str, list[tup
     return [
         (
             names[index],
-            [(wall_time(time.fromisoformat(a)), wall_time(time.fromisoformat(b)))
-             for a, b in weekly.get(key, [])],
+            [
+                (wall_time(time.fromisoformat(a)), wall_time(time.fromisoformat(b)))
+                for a, b in weekly.get(key, [])
+            ],
         )
         for index, key in enumerate(WEEKDAY_KEYS)
     ]

@@ -220,8 +220,9 @@ def period_problems(periods: Sequence[tuple[time, time]]) -> list[Problem]:
     midnight, the end of the day. A period must close after it opens, and the periods of
     one day must not overlap (in any order)."""
     problems = [
-        Problem(SetupField.PERIODS, Rule.PERIOD_BACKWARDS,
-                {"value": f"{opens:%H:%M}-{closes:%H:%M}"})
+        Problem(
+            SetupField.PERIODS, Rule.PERIOD_BACKWARDS, {"value": f"{opens:%H:%M}-{closes:%H:%M}"}
+        )
         for opens, closes in periods
         if closes != MIDNIGHT and closes <= opens
     ]
@@ -306,8 +307,7 @@ def free_slug(text: str, taken: Collection[str], fallback: str = "item") -> str:
 MESSAGES: dict[Rule, Any] = {
     Rule.FIXED_WITHOUT_OPTION: _l("A service with fixed options needs at least one option."),
     Rule.RANGE_WITH_FIXED: _l(
-        "A service has fixed options or a duration range, never both: "
-        "clear this or choose a range."
+        "A service has fixed options or a duration range, never both: clear this or choose a range."
     ),
     Rule.OPTIONS_WITH_RANGE: _l(
         "A service has fixed options or a duration range, never both: "
@@ -331,9 +331,7 @@ MESSAGES: dict[Rule, Any] = {
     Rule.SKILLS_OFF_STAFF: _l("Only staff members have skills."),
     Rule.PERIOD_BACKWARDS: _l("The period %(value)s closes before it opens."),
     Rule.PERIODS_OVERLAP: _l("The periods overlap."),
-    Rule.NEVER_OPEN: _l(
-        "Give at least one opening period, or open the resource around the clock."
-    ),
+    Rule.NEVER_OPEN: _l("Give at least one opening period, or open the resource around the clock."),
     Rule.BLOCK_BACKWARDS: _l("The block must end after it starts."),
     Rule.WEEKLY_BLOCK_TOO_LONG: _l("A weekly block must end less than a day after it starts."),
     Rule.REPEAT_WITHOUT_WEEKDAYS: _l("Choose the weekdays to repeat on."),

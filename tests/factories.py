@@ -22,8 +22,12 @@ _sequence = count(1)
 
 def make_venue(**overrides: Any) -> Venue:
     n = next(_sequence)
-    fields = {"slug": f"venue-{n}", "name": f"Venue {n}", "city": "Berlin",
-              "timezone": "Europe/Berlin"}
+    fields = {
+        "slug": f"venue-{n}",
+        "name": f"Venue {n}",
+        "city": "Berlin",
+        "timezone": "Europe/Berlin",
+    }
     venue = Venue(**(fields | overrides))
     db.session.add(venue)
     db.session.commit()
@@ -33,8 +37,12 @@ def make_venue(**overrides: Any) -> Venue:
 def make_resource(venue: Venue | None = None, **overrides: Any) -> Resource:
     venue = venue or make_venue()
     n = next(_sequence)
-    fields = {"name": f"Resource {n}", "kind": ResourceKind.ROOM, "capacity": 4,
-              "weekly_hours": None}
+    fields = {
+        "name": f"Resource {n}",
+        "kind": ResourceKind.ROOM,
+        "capacity": 4,
+        "weekly_hours": None,
+    }
     resource = Resource(venue=venue, **(fields | overrides))
     db.session.add(resource)
     db.session.commit()
@@ -49,8 +57,12 @@ def make_service(
 ) -> Service:
     resources = resources or [make_resource()]
     n = next(_sequence)
-    fields: dict[str, Any] = {"slug": f"service-{n}", "name": f"Service {n}",
-                              "grid_alignment_minutes": 15, "horizon_days": 365}
+    fields: dict[str, Any] = {
+        "slug": f"service-{n}",
+        "name": f"Service {n}",
+        "grid_alignment_minutes": 15,
+        "horizon_days": 365,
+    }
     fields |= overrides
     if fields.get("duration_mode", DurationMode.FIXED) == DurationMode.FIXED:
         fields.setdefault(

@@ -44,16 +44,45 @@ def _throwaway_cluster() -> Iterator[str]:
     datadir = os.path.join(workdir, "data")
     port = 55432
     as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    subprocess.run([*as_postgres, f"{bindir}/initdb", "-A", "trust", "--no-sync", "-D", datadir,
-                    "-U", "postgres"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            *as_postgres,
+            f"{bindir}/initdb",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-D",
+            datadir,
+            "-U",
+            "postgres",
+        ],
+        check=True,
+        capture_output=True,
+    )
     options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run([*as_postgres, f"{bindir}/pg_ctl", "-D", datadir, "-o", options, "-w",
-                    "-l", os.path.join(workdir, "log"), "start"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            *as_postgres,
+            f"{bindir}/pg_ctl",
+            "-D",
+            datadir,
+            "-o",
+            options,
+            "-w",
+            "-l",
+            os.path.join(workdir, "log"),
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run([*as_postgres, f"{bindir}/pg_ctl", "-D", datadir, "-m", "immediate",
-                        "stop"], capture_output=True)
+        subprocess.run(
+            [*as_postgres, f"{bindir}/pg_ctl", "-D", datadir, "-m", "immediate", "stop"],
+            capture_output=True,
+        )
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -64,8 +64,12 @@ def _parameters(op: Operation, refs: dict, schemas: dict) -> list[dict]:
                 "required": False,
                 "description": "Retry safely: the same key and body replay the first answer "
                 "for 24 hours; the same key with another body is refused.",
-                "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
-                           "pattern": "^[ -~]+$"},
+                "schema": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_KEY_LENGTH,
+                    "pattern": "^[ -~]+$",
+                },
             }
         )
     return parameters
@@ -83,8 +87,10 @@ def _responses(op: Operation, refs: dict) -> dict[str, Any]:
         }
         if op.method == "POST" and not op.public:
             responses[str(op.status)]["headers"] = {
-                REPLAYED_HEADER: {"description": "Present on a replayed answer.",
-                                  "schema": {"type": "string", "enum": ["true"]}}
+                REPLAYED_HEADER: {
+                    "description": "Present on a replayed answer.",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
             }
     for status, kinds in op.statuses.items():
         responses[str(status)] = {
@@ -93,8 +99,10 @@ def _responses(op: Operation, refs: dict) -> dict[str, Any]:
         }
         if status == 429:
             responses[str(status)]["headers"] = {
-                "Retry-After": {"description": "Seconds to wait.",
-                                "schema": {"type": "string", "pattern": "^[0-9]+$"}}
+                "Retry-After": {
+                    "description": "Seconds to wait.",
+                    "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                }
             }
     return responses
 
@@ -143,8 +151,11 @@ def _document(version: str) -> dict[str, Any]:
         "components": {
             "schemas": schemas,
             "securitySchemes": {
-                "bearerAuth": {"type": "http", "scheme": "bearer",
-                               "description": "flask --app app partners create NAME ..."}
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "flask --app app partners create NAME ...",
+                }
             },
         },
         "security": [{"bearerAuth": []}],

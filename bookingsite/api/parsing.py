@@ -65,9 +65,7 @@ def _field(error: dict[str, Any]) -> str:
     if isinstance(problem, FieldProblem):
         return problem.field
     # Union members and dict keys add noise to the location; keep the JSON path.
-    parts = [
-        str(p) for p in error["loc"] if not (isinstance(p, str) and p in ("HOUR", "DAY"))
-    ]
+    parts = [str(p) for p in error["loc"] if not (isinstance(p, str) and p in ("HOUR", "DAY"))]
     parts = [p for p in parts if not p.startswith(("function-", "[key]"))]
     return ".".join(parts) or BODY
 

@@ -53,8 +53,9 @@ def resource(row: Resource) -> s.ResourceOut:
 
 def _duration_range(row: Service) -> s.DurationRangeOut | None:
     if row.is_hourly:
-        return s.DurationRangeOut(unit="HOUR", min_minutes=row.min_minutes,
-                                  max_minutes=row.max_minutes)
+        return s.DurationRangeOut(
+            unit="HOUR", min_minutes=row.min_minutes, max_minutes=row.max_minutes
+        )
     if row.is_daily:
         return s.DurationRangeOut(unit="DAY", min_days=row.min_days, max_days=row.max_days)
     return None
@@ -68,8 +69,13 @@ def service(row: Service) -> s.ServiceOut:
         description=row.description,
         resource_ids=[r.id for r in row.resources],
         variants=[
-            s.VariantOut(id=v.id, name=v.name, duration_minutes=v.duration_minutes,
-                         guests=v.guests, price_cents=v.price_cents)
+            s.VariantOut(
+                id=v.id,
+                name=v.name,
+                duration_minutes=v.duration_minutes,
+                guests=v.guests,
+                price_cents=v.price_cents,
+            )
             for v in row.variants
         ],
         duration_range=_duration_range(row),
@@ -119,8 +125,12 @@ def booking(row: Booking, now: datetime) -> s.BookingOut:
         end_time=row.end_at,
         expires_at=row.hold_expires_at if status == BookingStatus.HOLD else None,
         guests=row.guests,
-        customer=s.CustomerOut(name=row.customer_name, email=row.customer_email,
-                               phone=row.customer_phone, notes=row.notes),
+        customer=s.CustomerOut(
+            name=row.customer_name,
+            email=row.customer_email,
+            phone=row.customer_phone,
+            notes=row.notes,
+        ),
         group_id=row.group_id,
         created_at=row.created_at,
     )

@@ -46,7 +46,9 @@ class GridQueryForm(FlaskForm):
 
     date = DateField(_l("Date"), validators=[Optional()])
     view = SelectField(
-        _l("Show"), choices=[SelectChoice("week", _l("Week")), SelectChoice("day", _l("Day"))], default="week",
+        _l("Show"),
+        choices=[SelectChoice("week", _l("Week")), SelectChoice("day", _l("Day"))],
+        default="week",
         validators=[Optional()],
     )
     variant = SelectField(_l("Option"), coerce=int, validate_choice=True, validators=[Optional()])
@@ -71,7 +73,8 @@ class HoldForm(FlaskForm):
 class CheckoutForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(
-        _l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
+        _l("E-mail"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
     phone = StringField(
         _l("Phone"),

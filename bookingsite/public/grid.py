@@ -67,8 +67,12 @@ def build_grid(
     # Slots that start on the last day may end after its midnight.
     reach = duration or timedelta(days=1)
     req = build_request(
-        service, window_start=window_start, window_end=window_end + reach, now=now,
-        guests=guests, resource_id=resource_id,
+        service,
+        window_start=window_start,
+        window_end=window_end + reach,
+        now=now,
+        guests=guests,
+        resource_id=resource_id,
     )
     columns = []
     if service.is_daily:
@@ -95,8 +99,12 @@ def build_grid(
         horizon_end = now + timedelta(days=service.horizon_days)
         if window_end < horizon_end:
             ahead = build_request(
-                service, window_start=window_end, window_end=horizon_end, now=now,
-                guests=guests, resource_id=resource_id,
+                service,
+                window_start=window_end,
+                window_end=horizon_end,
+                now=now,
+                guests=guests,
+                resource_id=resource_id,
             )
             next_slot = engine.next_available(ahead, window_end, duration)
     return SlotGrid(tuple(columns), next_slot, duration)
@@ -110,8 +118,12 @@ def end_choices(
     service: Service, *, start: datetime, guests: int, resource_id: int | None, now: datetime
 ) -> list[engine.EndOption]:
     req = build_request(
-        service, window_start=start, window_end=start + timedelta(minutes=service.max_minutes),
-        now=now, guests=guests, resource_id=resource_id,
+        service,
+        window_start=start,
+        window_end=start + timedelta(minutes=service.max_minutes),
+        now=now,
+        guests=guests,
+        resource_id=resource_id,
     )
     return engine.end_times(
         req, start, timedelta(minutes=service.min_minutes), timedelta(minutes=service.max_minutes)
@@ -126,6 +138,8 @@ def end_day_choices(
         service,
         window_start=local_midnight(start_day, zone),
         window_end=local_midnight(start_day + timedelta(days=service.max_days + 1), zone),
-        now=now, guests=guests, resource_id=resource_id,
+        now=now,
+        guests=guests,
+        resource_id=resource_id,
     )
     return engine.end_days(req, start_day, service.min_days, service.max_days)

@@ -70,12 +70,22 @@ def home():
 
     filtering = bool(min_capacity or attribute)
     listed = [v for v in venues if not filtering or any(matches(r) for r in v.resources)]
-    floors = sorted({str(r.attributes["floor"]) for v in venues for r in v.resources
-                     if "floor" in r.attributes})
-    locations = sorted({str(r.attributes["location"]) for v in venues for r in v.resources
-                        if "location" in r.attributes})
+    floors = sorted(
+        {str(r.attributes["floor"]) for v in venues for r in v.resources if "floor" in r.attributes}
+    )
+    locations = sorted(
+        {
+            str(r.attributes["location"])
+            for v in venues
+            for r in v.resources
+            if "location" in r.attributes
+        }
+    )
     return render_template(
-        "public/home.html", venues=listed, floors=floors, locations=locations,
+        "public/home.html",
+        venues=listed,
+        floors=floors,
+        locations=locations,
         filters={"capacity": min_capacity or "", **attribute},
     )
 
@@ -154,12 +164,27 @@ def _grid_context(service: Service, query: GridQueryForm, now: datetime) -> dict
         query.start_day.errors = [_("Choose a date closer to today.")]
         start_day = None
 
-    grid = build_grid(service, variant=variant, first_day=first_day, days=days, guests=guests,
-                      resource_id=resource_id, now=now)
-    ends = (end_choices(service, start=start, guests=guests, resource_id=resource_id, now=now)
-            if start else [])
-    end_days = (end_day_choices(service, start_day=start_day, guests=guests,
-                                resource_id=resource_id, now=now) if start_day else [])
+    grid = build_grid(
+        service,
+        variant=variant,
+        first_day=first_day,
+        days=days,
+        guests=guests,
+        resource_id=resource_id,
+        now=now,
+    )
+    ends = (
+        end_choices(service, start=start, guests=guests, resource_id=resource_id, now=now)
+        if start
+        else []
+    )
+    end_days = (
+        end_day_choices(
+            service, start_day=start_day, guests=guests, resource_id=resource_id, now=now
+        )
+        if start_day
+        else []
+    )
     step = timedelta(days=days)
     state = {
         "variant": variant.id if variant else None,
@@ -171,12 +196,14 @@ def _grid_context(service: Service, query: GridQueryForm, now: datetime) -> dict
 
     def grid_url(**changes: str) -> str:
         params = {k: v for k, v in (state | changes).items() if v not in (None, "")}
-        return url_for("public.service", venue_slug=service.venue.slug,
-                       service_slug=service.slug, **params)
+        return url_for(
+            "public.service", venue_slug=service.venue.slug, service_slug=service.slug, **params
+        )
 
     next_available_day = (
         grid.next_available.start.astimezone(ZoneInfo(zone)).date().isoformat()
-        if grid.next_available else None
+        if grid.next_available
+        else None
     )
     return {
         "state": state,
@@ -265,10 +292,13 @@ def hold(venue_slug: str, service_slug: str):
     query = _grid_query(service, request.form)
     context = _grid_context(service, query, utcnow())
     return render_page(
-        "public/service.html", "public/_booking_panel.html", status=status,
+        "public/service.html",
+        "public/_booking_panel.html",
+        status=status,
         hold_error=message,
         alternatives=[instant_or_none(a) for a in error.extra.get("alternatives", [])]
-        if error else [],
+        if error
+        else [],
         **context,
     )
 
@@ -296,8 +326,12 @@ def checkout(token: str):
         try:
             bookings.confirm(
                 booking.id,
-                Customer(name=form.name.data, email=form.email.data,
-                         phone=form.phone.data or "", notes=form.notes.data or ""),
+                Customer(
+                    name=form.name.data,
+                    email=form.email.data,
+                    phone=form.phone.data or "",
+                    notes=form.notes.data or "",
+                ),
             )
         except DomainError as exc:
             expired = exc.code == "HOLD_EXPIRED"
@@ -307,11 +341,16 @@ def checkout(token: str):
     elif request.method == "POST":
         status = 409 if expired else 422
     return render_template(
-        "public/checkout.html", booking=booking, group=bookings.group_of(booking),
-        form=form, expired=expired, now=now,
+        "public/checkout.html",
+        booking=booking,
+        group=bookings.group_of(booking),
+        form=form,
+        expired=expired,
+        now=now,
         zone=booking.venue.timezone,
         seconds_left=max(0, int((booking.hold_expires_at - now).total_seconds()))
-        if booking.hold_expires_at else 0,
+        if booking.hold_expires_at
+        else 0,
     ), status
 
 
@@ -320,8 +359,10 @@ def _checkout_valid(form: CheckoutForm, booking: Booking) -> bool:
         return False
     if form.guests.data > booking.guests:
         form.guests.errors.append(
-            _("This hold is for at most %(n)d guests; choose a time again for more.",
-              n=booking.guests)
+            _(
+                "This hold is for at most %(n)d guests; choose a time again for more.",
+                n=booking.guests,
+            )
         )
         return False
     return True
@@ -331,8 +372,11 @@ def _checkout_valid(form: CheckoutForm, booking: Booking) -> bool:
 def manage(token: str):
     booking = _booking_or_404(token)
     return render_template(
-        "public/manage.html", booking=booking, group=bookings.group_of(booking),
-        zone=booking.venue.timezone, just_confirmed=request.args.get("confirmed") == "1",
+        "public/manage.html",
+        booking=booking,
+        group=bookings.group_of(booking),
+        zone=booking.venue.timezone,
+        just_confirmed=request.args.get("confirmed") == "1",
     )
 
 
@@ -355,4 +399,3 @@ def cancel(token: str) -> Response:
     bookings.cancel(booking.id)
     flash(_("Your booking %(reference)s is cancelled.", reference=booking.reference), "success")
     return redirect(url_for("public.manage", token=token), 303)
-

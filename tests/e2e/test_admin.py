@@ -36,9 +36,19 @@ def log_in(page: Page, live_server, email: str) -> None:
     expect(page.get_by_role("heading", name="Your venues")).to_be_visible()
 
 
-def offered_starts(page: Page, live_server, venue_slug: str, service_slug: str, day: str) -> set[str]:
-    page.goto(live_server.url + path(live_server.app, "public.service", venue_slug=venue_slug,
-                                     service_slug=service_slug, date=day))
+def offered_starts(
+    page: Page, live_server, venue_slug: str, service_slug: str, day: str
+) -> set[str]:
+    page.goto(
+        live_server.url
+        + path(
+            live_server.app,
+            "public.service",
+            venue_slug=venue_slug,
+            service_slug=service_slug,
+            date=day,
+        )
+    )
     buttons = page.locator('button[name="start"]')
     return {buttons.nth(i).get_attribute("value") for i in range(buttons.count())}
 
@@ -96,11 +106,17 @@ def test_manager_sets_up_blocks_an_hour_and_cancels_a_booking(page: Page, live_s
     # A customer books 12:00 local; the page stops offering it.
     db.session.rollback()  # end the test thread's snapshot: the server wrote meanwhile
     court = db.session.scalar(db.select(Service).where(Service.slug == "court-hour"))
-    booking = service.hold(HoldRequest(service_id=court.id, start=datetime(2026, 3, 2, 11, tzinfo=UTC),
-                                       customer=Customer(name="Serena")))
+    booking = service.hold(
+        HoldRequest(
+            service_id=court.id,
+            start=datetime(2026, 3, 2, 11, tzinfo=UTC),
+            customer=Customer(name="Serena"),
+        )
+    )
     service.confirm(booking.id, Customer(name="Serena", email="serena@example.com"))
-    assert "2026-03-02T11:00:00Z" not in offered_starts(page, live_server, "court-club",
-                                                         "court-hour", "2026-03-02")
+    assert "2026-03-02T11:00:00Z" not in offered_starts(
+        page, live_server, "court-club", "court-hour", "2026-03-02"
+    )
 
     # 5. the manager finds the booking and cancels it
     page.goto(app_path("admin.bookings"))
@@ -112,8 +128,9 @@ def test_manager_sets_up_blocks_an_hour_and_cancels_a_booking(page: Page, live_s
     expect(page.get_by_text(f"Booking {booking.reference} was cancelled.")).to_be_visible()
 
     # 6. the slot comes back
-    assert "2026-03-02T11:00:00Z" in offered_starts(page, live_server, "court-club",
-                                                     "court-hour", "2026-03-02")
+    assert "2026-03-02T11:00:00Z" in offered_starts(
+        page, live_server, "court-club", "court-hour", "2026-03-02"
+    )
 
 
 def seed_spa(now: datetime):
@@ -122,11 +139,22 @@ def seed_spa(now: datetime):
     hours = {day: [["09:00", "20:00"]] for day in EVERY_DAY}
     cabin = make_resource(venue, name="Cabine Iris", capacity=1, weekly_hours=hours)
     duo = make_resource(venue, name="Suite Duo", capacity=2, weekly_hours=hours)
-    claire = make_resource(venue, name="Claire", kind=ResourceKind.STAFF, skills=["massage"],
-                           weekly_hours={day: [["10:00", "18:00"]] for day in EVERY_DAY})
-    massage = make_service([cabin, duo, claire], slug="massage", name="Massage",
-                           buffer_after_minutes=15, grid_step_minutes=30,
-                           required_skills=["massage"], durations=(60, 90))
+    claire = make_resource(
+        venue,
+        name="Claire",
+        kind=ResourceKind.STAFF,
+        skills=["massage"],
+        weekly_hours={day: [["10:00", "18:00"]] for day in EVERY_DAY},
+    )
+    massage = make_service(
+        [cabin, duo, claire],
+        slug="massage",
+        name="Massage",
+        buffer_after_minutes=15,
+        grid_step_minutes=30,
+        required_skills=["massage"],
+        durations=(60, 90),
+    )
     create_manager("spa@example.com", PASSWORD, [venue])
     for day in (datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 29, tzinfo=UTC)):
         # Local 10:00 is 09:00Z in winter and 08:00Z on the DST Sunday (the jump is at 01:00Z).
@@ -139,15 +167,22 @@ def seed_spa(now: datetime):
             (local(13), "Jean Valjean", cabin, False),
             (local(11, 30), "Marie Curie", duo, True),
         ):
-            b = service.hold(HoldRequest(service_id=massage.id, start=start, resource_id=resource.id,
-                                         customer=Customer(name=name)))
+            b = service.hold(
+                HoldRequest(
+                    service_id=massage.id,
+                    start=start,
+                    resource_id=resource.id,
+                    customer=Customer(name=name),
+                )
+            )
             if confirm:
                 service.confirm(b.id, Customer(name=name))
     return venue
 
 
-@pytest.mark.parametrize("day, name", [("2026-03-02", "timeline-normal-day"),
-                                       ("2026-03-29", "timeline-dst-day")])
+@pytest.mark.parametrize(
+    "day, name", [("2026-03-02", "timeline-normal-day"), ("2026-03-29", "timeline-dst-day")]
+)
 def test_timeline_screenshots(page: Page, live_server, app, screenshot, day, name):
     venue = seed_spa(datetime(2026, 3, 1, tzinfo=UTC))
     log_in(page, live_server, "spa@example.com")

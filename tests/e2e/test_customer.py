@@ -26,8 +26,12 @@ def site(app, live_server):
 
 @pytest.fixture
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/London",
-            "viewport": {"width": 1200, "height": 900}}
+    return {
+        **browser_context_args,
+        "locale": "en-GB",
+        "timezone_id": "Europe/London",
+        "viewport": {"width": 1200, "height": 900},
+    }
 
 
 def accessible(axe_violations) -> None:
@@ -73,7 +77,9 @@ def test_spa_treatment_with_a_therapist(site, page: Page, screenshot, axe_violat
     accessible(axe_violations)
     screenshot("checkout")
     fill_checkout(page)
-    expect(page.get_by_role("heading", name=re.compile("Booked! Your reference is BK-"))).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile("Booked! Your reference is BK-"))
+    ).to_be_visible()
     accessible(axe_violations)
     screenshot("confirmation")
     [booking] = bookings()
@@ -86,7 +92,9 @@ def test_spa_treatment_with_a_therapist(site, page: Page, screenshot, axe_violat
 
 
 def test_hourly_range_meeting_room(site, page: Page, screenshot):
-    page.goto(f"{site.url}/venues/spreeblick-rooms/workspace-by-the-hour?date=2026-03-02&view=day&lang=en")
+    page.goto(
+        f"{site.url}/venues/spreeblick-rooms/workspace-by-the-hour?date=2026-03-02&view=day&lang=en"
+    )
     page.locator("a.slot", has_text=re.compile(r"^10:00\sAM")).first.click()
     expect(page.get_by_role("heading", name=re.compile("Until when"))).to_be_visible()
     screenshot("service-hourly-ends")
@@ -165,11 +173,12 @@ def test_hold_expires_when_the_clock_moves(site, clock, page: Page, screenshot, 
 
 
 @pytest.mark.parametrize(
-    ("locale", "heading", "weekday"), [("fr", "Réserver un créneau", "lundi"),
-                                       ("de", "Zeitfenster buchen", "Montag")]
+    ("locale", "heading", "weekday"),
+    [("fr", "Réserver un créneau", "lundi"), ("de", "Zeitfenster buchen", "Montag")],
 )
-def test_french_and_german_pages(site, page: Page, screenshot, axe_violations, locale, heading,
-                                 weekday):
+def test_french_and_german_pages(
+    site, page: Page, screenshot, axe_violations, locale, heading, weekday
+):
     page.goto(f"{site.url}/?lang={locale}")
     page.get_by_label(re.compile("Langue|Sprache")).select_option(locale)
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
@@ -194,8 +203,9 @@ def test_grid_on_a_dst_change_day(site, page: Page, screenshot):
 
 
 def test_books_on_a_phone_with_the_keyboard_only(site, browser, screenshot):
-    phone = browser.new_page(viewport={"width": 390, "height": 844}, locale="en-US",
-                             has_touch=True, is_mobile=True)
+    phone = browser.new_page(
+        viewport={"width": 390, "height": 844}, locale="en-US", has_touch=True, is_mobile=True
+    )
     phone.goto(f"{site.url}/venues/riverside-tennis/court?date=2026-03-02&view=day")
     phone.keyboard.press("Tab")
     expect(phone.get_by_role("link", name="Skip to content")).to_be_focused()

@@ -13,8 +13,12 @@ from bookingsite.models import Manager, Partner, Venue
 def test_settings_layer_defaults_environment_then_mapping(monkeypatch, tmp_path):
     monkeypatch.setenv("BOOKINGSITE_DEFAULT_HOLD_TTL_MINUTES", "15")
     monkeypatch.setenv("BOOKINGSITE_API_RATE_LIMIT", "5 per minute")
-    app = create_app({"API_RATE_LIMIT": "7 per minute",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
+    app = create_app(
+        {
+            "API_RATE_LIMIT": "7 per minute",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
+        }
+    )
     assert app.config["DEFAULT_HOLD_TTL_MINUTES"] == 15  # environment, parsed as JSON
     assert app.config["API_RATE_LIMIT"] == "7 per minute"  # the mapping wins
     assert app.config["LOGIN_RATE_LIMIT"] == "10 per minute"  # default
@@ -73,16 +77,21 @@ def test_managers_create(app):
 
     runner = app.test_cli_runner()
     runner.invoke(args=["demo"])
-    result = runner.invoke(args=["managers", "create", "Boss@Example.com", "--venue", "2",
-                                 "--password", "s3cret-pass"])
+    result = runner.invoke(
+        args=["managers", "create", "Boss@Example.com", "--venue", "2", "--password", "s3cret-pass"]
+    )
     assert result.exit_code == 0, result.output
     assert authenticate_manager("boss@example.com", "s3cret-pass") is not None
     assert authenticate_manager("boss@example.com", "wrong") is None
 
 
 def test_setup_upgrades_and_seeds_an_empty_database(tmp_path):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.db'}",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.db'}",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
     result = app.test_cli_runner().invoke(args=["setup"])
     assert "Seeded 4 demo venues" in result.output, result.output
     with app.app_context():

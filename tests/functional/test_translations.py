@@ -18,10 +18,28 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 def extracted(tmp_path_factory) -> list:
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "pyproject.toml",
-         "-k", "_l", "-k", "lazy_gettext", "-k", "ngettext:1,2", "-k", "lazy_ngettext:1,2",
-         "-o", str(pot), "."],
-        cwd=ROOT, check=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "-q",
+            "extract",
+            "-F",
+            "pyproject.toml",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-k",
+            "ngettext:1,2",
+            "-k",
+            "lazy_ngettext:1,2",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
     )
     with pot.open("rb") as handle:
         return [m for m in read_po(handle) if m.id]
@@ -39,8 +57,9 @@ def test_catalog_translates_every_message(extracted, language):
         if not translated or translated.fuzzy or not all(forms):
             missing.append(message.id)
             continue
-        wanted = set(PLACEHOLDER.findall(message.id if isinstance(message.id, str)
-                                         else message.id[0]))
+        wanted = set(
+            PLACEHOLDER.findall(message.id if isinstance(message.id, str) else message.id[0])
+        )
         if any(set(PLACEHOLDER.findall(form)) != wanted for form in forms):
             mismatched.append(message.id)
     assert missing == []

@@ -38,7 +38,9 @@ def test_hold_then_confirm(app):
     svc = make_service()
     booking = hold_at(svc, T10)
     assert booking.is_hold
-    assert booking.hold_expires_at == app.extensions["bookingsite.clock"].now() + timedelta(minutes=10)
+    assert booking.hold_expires_at == app.extensions["bookingsite.clock"].now() + timedelta(
+        minutes=10
+    )
     confirmed = service.confirm(booking.id, Customer(name="Ada", email="ada@example.com"))
     assert confirmed.is_confirmed and confirmed.customer_name == "Ada"
 
@@ -176,8 +178,12 @@ def test_room_plus_therapist_fails_whole_if_either_is_taken(app, monkeypatch):
 
 def test_multi_day_rental_on_resource_with_hours_is_linked_daily_bookings(app, clock):
     venue = make_venue(timezone="Europe/Berlin")
-    kit = make_resource(venue, weekly_hours={d: [["09:00", "18:00"]] for d in
-                                             ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+    kit = make_resource(
+        venue,
+        weekly_hours={
+            d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        },
+    )
     svc = make_service([kit], duration_mode=DurationMode.DAILY, min_days=1, max_days=5)
     start = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 09:00 Berlin
     end = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)  # 18:00 Berlin, third day
@@ -191,8 +197,12 @@ def test_multi_day_rental_on_resource_with_hours_is_linked_daily_bookings(app, c
 
 def test_multi_day_group_is_all_or_nothing(app):
     venue = make_venue(timezone="Europe/Berlin")
-    kit = make_resource(venue, weekly_hours={d: [["09:00", "18:00"]] for d in
-                                             ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+    kit = make_resource(
+        venue,
+        weekly_hours={
+            d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        },
+    )
     svc = make_service([kit], duration_mode=DurationMode.DAILY, min_days=1, max_days=5)
     make_allocation(kit, datetime(2026, 3, 3, 12, tzinfo=UTC), datetime(2026, 3, 3, 13, tzinfo=UTC))
     start = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -226,8 +236,9 @@ def test_sweep_marks_every_lapsed_hold_and_frees_its_occupancies(app, clock):
 
 def test_hourly_range_hold_uses_the_minimum_durations_grid(app):
     # Default step: minimum duration + buffers on the alignment (60 + 15 -> 75 min).
-    svc = make_service(duration_mode=DurationMode.HOURLY, min_minutes=60, max_minutes=480,
-                       buffer_after_minutes=15)
+    svc = make_service(
+        duration_mode=DurationMode.HOURLY, min_minutes=60, max_minutes=480, buffer_after_minutes=15
+    )
     start = datetime(2026, 3, 2, 10, 15, tzinfo=UTC)  # 11:15 Berlin: 9 x 75 min from midnight
     booking = hold_at(svc, start, start + 3 * HOUR)
     assert booking.end_at - booking.start_at == 3 * HOUR
@@ -238,8 +249,10 @@ def test_party_size_picks_the_option_and_capacity_decides(app):
     single, double = make_resource(venue, capacity=1), make_resource(venue, capacity=2)
     svc = make_service(
         [single, double],
-        variants=[ServiceVariant(name="Solo", duration_minutes=60, guests=1),
-                  ServiceVariant(name="Duo", duration_minutes=60, guests=2)],
+        variants=[
+            ServiceVariant(name="Solo", duration_minutes=60, guests=1),
+            ServiceVariant(name="Duo", duration_minutes=60, guests=2),
+        ],
     )
     duo = hold_at(svc, T10, guests=2)
     assert duo.variant.name == "Duo" and duo.guests == 2
@@ -252,12 +265,19 @@ def test_party_size_picks_the_option_and_capacity_decides(app):
 def test_prices_of_range_bookings(app):
     venue = make_venue(timezone="Europe/Berlin")
     studio = make_resource(venue)
-    hourly = make_service([studio], duration_mode=DurationMode.HOURLY, min_minutes=60,
-                          max_minutes=480, grid_step_minutes=60, unit_price_cents=2500)
+    hourly = make_service(
+        [studio],
+        duration_mode=DurationMode.HOURLY,
+        min_minutes=60,
+        max_minutes=480,
+        grid_step_minutes=60,
+        unit_price_cents=2500,
+    )
     assert hold_at(hourly, T10, T10 + 3 * HOUR).price_cents == 7500
     van = make_resource(venue)
-    daily = make_service([van], duration_mode=DurationMode.DAILY, min_days=1, max_days=14,
-                         unit_price_cents=15000)
+    daily = make_service(
+        [van], duration_mode=DurationMode.DAILY, min_days=1, max_days=14, unit_price_cents=15000
+    )
     # 29 March 2026 is a 23-hour day in Berlin: still one day of rent.
     start = datetime(2026, 3, 27, 23, 0, tzinfo=UTC)
     end = datetime(2026, 3, 30, 22, 0, tzinfo=UTC)

@@ -123,8 +123,7 @@ def engine_says_yes(monkeypatch):
 
 @pytest.mark.usefixtures("engine_says_yes")
 def test_database_alone_lets_exactly_one_win(app):
-    svc = make_service([make_resource(make_venue())], buffer_after_minutes=15,
-                       grid_step_minutes=15)
+    svc = make_service([make_resource(make_venue())], buffer_after_minutes=15, grid_step_minutes=15)
     for day in range(DATABASE_ONLY_ROUNDS):
         outcomes = race(app, _same_range(svc, day))
         assert outcomes == Counter({"ok": 1, "SLOT_TAKEN": RACERS - 1}), f"round {day}"

@@ -15,9 +15,13 @@ from tests.factories import make_resource
 
 @pytest.mark.usefixtures("backend")
 def test_migrations_reach_head_with_the_guard_installed(app):
-    head = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config()).get_current_head()
+    head = ScriptDirectory.from_config(
+        app.extensions["migrate"].migrate.get_config()
+    ).get_current_head()
     with db.engine.connect() as connection:
-        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == head
+        assert (
+            connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == head
+        )
         if connection.dialect.name == "postgresql":
             guard = "SELECT count(*) FROM pg_constraint WHERE conname = 'ex_occupancies_no_overlap'"
         else:
@@ -42,8 +46,11 @@ def test_aware_datetimes_round_trip_as_utc(app):
 @pytest.mark.usefixtures("backend")
 def test_naive_datetimes_are_refused(app):
     resource = make_resource()
-    db.session.add(Allocation(resource=resource, start_at=datetime(2026, 3, 1, 10),
-                              end_at=datetime(2026, 3, 1, 11)))
+    db.session.add(
+        Allocation(
+            resource=resource, start_at=datetime(2026, 3, 1, 10), end_at=datetime(2026, 3, 1, 11)
+        )
+    )
     with pytest.raises(sa.exc.StatementError, match="naive datetime"):
         db.session.commit()
     db.session.rollback()

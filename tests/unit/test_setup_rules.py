@@ -37,8 +37,14 @@ ROOM = ChosenResource(is_staff=False)
 MASSEUR = ChosenResource(is_staff=True, skills=frozenset({"massage", "facial"}))
 FACIALIST = ChosenResource(is_staff=True, skills=frozenset({"facial"}))
 
-FIXED = ServicePolicy(mode=Mode.FIXED, variant_minutes=(60,), alignment_minutes=15,
-                      lead_time_minutes=60, horizon_days=30, resources=(ROOM,))
+FIXED = ServicePolicy(
+    mode=Mode.FIXED,
+    variant_minutes=(60,),
+    alignment_minutes=15,
+    lead_time_minutes=60,
+    horizon_days=30,
+    resources=(ROOM,),
+)
 HOURLY = replace(FIXED, mode=Mode.HOURLY, variant_minutes=(), min_minutes=60, max_minutes=240)
 DAILY = replace(FIXED, mode=Mode.DAILY, variant_minutes=(), min_days=1, max_days=7)
 
@@ -47,63 +53,126 @@ def found(policy: ServicePolicy) -> list[tuple[SetupField, Rule]]:
     return [(p.field, p.rule) for p in service_problems(policy)]
 
 
-@pytest.mark.parametrize("policy", [
-    pytest.param(FIXED, id="fixed"),
-    pytest.param(HOURLY, id="hourly"),
-    pytest.param(DAILY, id="daily"),
-    pytest.param(replace(FIXED, step_minutes=30), id="step-on-alignment"),
-    pytest.param(replace(FIXED, lead_time_minutes=30 * 24 * 60), id="lead-equals-horizon"),
-    pytest.param(replace(FIXED, required_skills=frozenset({"massage"}),
-                         resources=(ROOM, FACIALIST, MASSEUR)), id="one-staff-has-all-skills"),
-    pytest.param(replace(DAILY, min_days=3, max_days=3), id="min-equals-max"),
-    pytest.param(replace(DAILY, alignment_minutes=7), id="days-ignore-alignment"),
-])
+@pytest.mark.parametrize(
+    "policy",
+    [
+        pytest.param(FIXED, id="fixed"),
+        pytest.param(HOURLY, id="hourly"),
+        pytest.param(DAILY, id="daily"),
+        pytest.param(replace(FIXED, step_minutes=30), id="step-on-alignment"),
+        pytest.param(replace(FIXED, lead_time_minutes=30 * 24 * 60), id="lead-equals-horizon"),
+        pytest.param(
+            replace(
+                FIXED, required_skills=frozenset({"massage"}), resources=(ROOM, FACIALIST, MASSEUR)
+            ),
+            id="one-staff-has-all-skills",
+        ),
+        pytest.param(replace(DAILY, min_days=3, max_days=3), id="min-equals-max"),
+        pytest.param(replace(DAILY, alignment_minutes=7), id="days-ignore-alignment"),
+    ],
+)
 def test_consistent_set_ups_pass(policy: ServicePolicy) -> None:
     assert service_problems(policy) == []
 
 
-@pytest.mark.parametrize("policy, expected", [
-    pytest.param(replace(FIXED, variant_minutes=()), [(F.VARIANTS, Rule.FIXED_WITHOUT_OPTION)],
-                 id="fixed-without-option"),
-    pytest.param(replace(FIXED, min_minutes=60, max_days=2),
-                 [(F.MIN_MINUTES, Rule.RANGE_WITH_FIXED), (F.MAX_DAYS, Rule.RANGE_WITH_FIXED)],
-                 id="range-on-fixed"),
-    pytest.param(replace(HOURLY, variant_minutes=(60,)), [(F.VARIANTS, Rule.OPTIONS_WITH_RANGE)],
-                 id="options-on-range"),
-    pytest.param(replace(HOURLY, max_minutes=None), [(F.MAX_MINUTES, Rule.RANGE_INCOMPLETE)],
-                 id="range-incomplete"),
-    pytest.param(replace(HOURLY, min_minutes=240, max_minutes=60),
-                 [(F.MIN_MINUTES, Rule.RANGE_REVERSED)], id="minutes-reversed"),
-    pytest.param(replace(DAILY, min_days=5, max_days=2), [(F.MIN_DAYS, Rule.RANGE_REVERSED)],
-                 id="days-reversed"),
-    pytest.param(replace(DAILY, min_minutes=60), [(F.MIN_MINUTES, Rule.OTHER_UNIT)],
-                 id="minutes-on-daily"),
-    pytest.param(replace(HOURLY, max_days=2), [(F.MAX_DAYS, Rule.OTHER_UNIT)],
-                 id="days-on-hourly"),
-    pytest.param(replace(HOURLY, min_minutes=50, max_minutes=125),
-                 [(F.MIN_MINUTES, Rule.DURATION_OFF_ALIGNMENT),
-                  (F.MAX_MINUTES, Rule.DURATION_OFF_ALIGNMENT)], id="durations-off-alignment"),
-    pytest.param(replace(FIXED, step_minutes=20), [(F.GRID_STEP_MINUTES, Rule.STEP_OFF_ALIGNMENT)],
-                 id="step-off-alignment"),
-    pytest.param(replace(FIXED, lead_time_minutes=30 * 24 * 60 + 1),
-                 [(F.LEAD_TIME_MINUTES, Rule.LEAD_TIME_BEYOND_HORIZON)], id="lead-over-horizon"),
-    pytest.param(replace(FIXED, resources=()), [(F.RESOURCES, Rule.NO_PLACE)], id="no-resource"),
-    pytest.param(replace(FIXED, resources=(MASSEUR,), required_skills=frozenset({"massage"})),
-                 [(F.RESOURCES, Rule.NO_PLACE)], id="staff-only"),
-    pytest.param(replace(FIXED, required_skills=frozenset({"massage"})),
-                 [(F.REQUIRED_SKILLS, Rule.SKILLS_NOBODY_HAS)], id="skills-without-staff"),
-    pytest.param(replace(FIXED, required_skills=frozenset({"massage", "yoga"}),
-                         resources=(ROOM, MASSEUR, ChosenResource(True, frozenset({"yoga"})))),
-                 [(F.REQUIRED_SKILLS, Rule.SKILLS_NOBODY_HAS)], id="skills-split-over-staff"),
-    pytest.param(replace(FIXED, resources=(ROOM, MASSEUR)),
-                 [(F.REQUIRED_SKILLS, Rule.STAFF_WITHOUT_SKILLS)], id="staff-without-skills"),
-    pytest.param(replace(HOURLY, min_minutes=50, step_minutes=20, lead_time_minutes=10**6,
-                         resources=()),
-                 [(F.MIN_MINUTES, Rule.DURATION_OFF_ALIGNMENT),
-                  (F.GRID_STEP_MINUTES, Rule.STEP_OFF_ALIGNMENT),
-                  (F.LEAD_TIME_MINUTES, Rule.LEAD_TIME_BEYOND_HORIZON),
-                  (F.RESOURCES, Rule.NO_PLACE)], id="every-problem-at-once"),
-])
+@pytest.mark.parametrize(
+    "policy, expected",
+    [
+        pytest.param(
+            replace(FIXED, variant_minutes=()),
+            [(F.VARIANTS, Rule.FIXED_WITHOUT_OPTION)],
+            id="fixed-without-option",
+        ),
+        pytest.param(
+            replace(FIXED, min_minutes=60, max_days=2),
+            [(F.MIN_MINUTES, Rule.RANGE_WITH_FIXED), (F.MAX_DAYS, Rule.RANGE_WITH_FIXED)],
+            id="range-on-fixed",
+        ),
+        pytest.param(
+            replace(HOURLY, variant_minutes=(60,)),
+            [(F.VARIANTS, Rule.OPTIONS_WITH_RANGE)],
+            id="options-on-range",
+        ),
+        pytest.param(
+            replace(HOURLY, max_minutes=None),
+            [(F.MAX_MINUTES, Rule.RANGE_INCOMPLETE)],
+            id="range-incomplete",
+        ),
+        pytest.param(
+            replace(HOURLY, min_minutes=240, max_minutes=60),
+            [(F.MIN_MINUTES, Rule.RANGE_REVERSED)],
+            id="minutes-reversed",
+        ),
+        pytest.param(
+            replace(DAILY, min_days=5, max_days=2),
+            [(F.MIN_DAYS, Rule.RANGE_REVERSED)],
+            id="days-reversed",
+        ),
+        pytest.param(
+            replace(DAILY, min_minutes=60),
+            [(F.MIN_MINUTES, Rule.OTHER_UNIT)],
+            id="minutes-on-daily",
+        ),
+        pytest.param(
+            replace(HOURLY, max_days=2), [(F.MAX_DAYS, Rule.OTHER_UNIT)], id="days-on-hourly"
+        ),
+        pytest.param(
+            replace(HOURLY, min_minutes=50, max_minutes=125),
+            [
+                (F.MIN_MINUTES, Rule.DURATION_OFF_ALIGNMENT),
+                (F.MAX_MINUTES, Rule.DURATION_OFF_ALIGNMENT),
+            ],
+            id="durations-off-alignment",
+        ),
+        pytest.param(
+            replace(FIXED, step_minutes=20),
+            [(F.GRID_STEP_MINUTES, Rule.STEP_OFF_ALIGNMENT)],
+            id="step-off-alignment",
+        ),
+        pytest.param(
+            replace(FIXED, lead_time_minutes=30 * 24 * 60 + 1),
+            [(F.LEAD_TIME_MINUTES, Rule.LEAD_TIME_BEYOND_HORIZON)],
+            id="lead-over-horizon",
+        ),
+        pytest.param(
+            replace(FIXED, resources=()), [(F.RESOURCES, Rule.NO_PLACE)], id="no-resource"
+        ),
+        pytest.param(
+            replace(FIXED, resources=(MASSEUR,), required_skills=frozenset({"massage"})),
+            [(F.RESOURCES, Rule.NO_PLACE)],
+            id="staff-only",
+        ),
+        pytest.param(
+            replace(FIXED, required_skills=frozenset({"massage"})),
+            [(F.REQUIRED_SKILLS, Rule.SKILLS_NOBODY_HAS)],
+            id="skills-without-staff",
+        ),
+        pytest.param(
+            replace(
+                FIXED,
+                required_skills=frozenset({"massage", "yoga"}),
+                resources=(ROOM, MASSEUR, ChosenResource(True, frozenset({"yoga"}))),
+            ),
+            [(F.REQUIRED_SKILLS, Rule.SKILLS_NOBODY_HAS)],
+            id="skills-split-over-staff",
+        ),
+        pytest.param(
+            replace(FIXED, resources=(ROOM, MASSEUR)),
+            [(F.REQUIRED_SKILLS, Rule.STAFF_WITHOUT_SKILLS)],
+            id="staff-without-skills",
+        ),
+        pytest.param(
+            replace(HOURLY, min_minutes=50, step_minutes=20, lead_time_minutes=10**6, resources=()),
+            [
+                (F.MIN_MINUTES, Rule.DURATION_OFF_ALIGNMENT),
+                (F.GRID_STEP_MINUTES, Rule.STEP_OFF_ALIGNMENT),
+                (F.LEAD_TIME_MINUTES, Rule.LEAD_TIME_BEYOND_HORIZON),
+                (F.RESOURCES, Rule.NO_PLACE),
+            ],
+            id="every-problem-at-once",
+        ),
+    ],
+)
 def test_contradictions_name_their_field_and_rule(
     policy: ServicePolicy, expected: list[tuple[SetupField, Rule]]
 ) -> None:
@@ -120,19 +189,30 @@ def t(text: str) -> time:
     return time.fromisoformat(text)
 
 
-@pytest.mark.parametrize("periods, expected", [
-    pytest.param([], [], id="closed"),
-    pytest.param([(t("09:00"), t("12:00")), (t("13:00"), t("18:00"))], [], id="two-periods"),
-    pytest.param([(t("13:00"), t("18:00")), (t("09:00"), t("12:00"))], [], id="any-order"),
-    pytest.param([(t("09:00"), t("12:00")), (t("12:00"), t("00:00"))], [], id="touching-to-midnight"),
-    pytest.param([(t("00:00"), t("00:00"))], [], id="whole-day"),
-    pytest.param([(t("18:00"), t("09:00"))], [Rule.PERIOD_BACKWARDS], id="backwards"),
-    pytest.param([(t("09:00"), t("09:00"))], [Rule.PERIOD_BACKWARDS], id="empty"),
-    pytest.param([(t("09:00"), t("12:00")), (t("11:00"), t("14:00"))], [Rule.PERIODS_OVERLAP],
-                 id="overlap"),
-    pytest.param([(t("20:00"), t("00:00")), (t("21:00"), t("22:00"))], [Rule.PERIODS_OVERLAP],
-                 id="after-a-midnight-close"),
-])
+@pytest.mark.parametrize(
+    "periods, expected",
+    [
+        pytest.param([], [], id="closed"),
+        pytest.param([(t("09:00"), t("12:00")), (t("13:00"), t("18:00"))], [], id="two-periods"),
+        pytest.param([(t("13:00"), t("18:00")), (t("09:00"), t("12:00"))], [], id="any-order"),
+        pytest.param(
+            [(t("09:00"), t("12:00")), (t("12:00"), t("00:00"))], [], id="touching-to-midnight"
+        ),
+        pytest.param([(t("00:00"), t("00:00"))], [], id="whole-day"),
+        pytest.param([(t("18:00"), t("09:00"))], [Rule.PERIOD_BACKWARDS], id="backwards"),
+        pytest.param([(t("09:00"), t("09:00"))], [Rule.PERIOD_BACKWARDS], id="empty"),
+        pytest.param(
+            [(t("09:00"), t("12:00")), (t("11:00"), t("14:00"))],
+            [Rule.PERIODS_OVERLAP],
+            id="overlap",
+        ),
+        pytest.param(
+            [(t("20:00"), t("00:00")), (t("21:00"), t("22:00"))],
+            [Rule.PERIODS_OVERLAP],
+            id="after-a-midnight-close",
+        ),
+    ],
+)
 def test_period_rules(periods: list[tuple[time, time]], expected: list[Rule]) -> None:
     problems = period_problems(periods)
     assert [p.rule for p in problems] == expected
@@ -145,12 +225,15 @@ def test_a_backwards_period_is_quoted_in_its_message() -> None:
     assert problem.message == "The period 18:00-09:00 closes before it opens."
 
 
-@pytest.mark.parametrize("weekly, expected", [
-    pytest.param(None, [], id="around-the-clock"),
-    pytest.param({"mon": [["09:00", "17:00"]], "tue": []}, [], id="open-one-day"),
-    pytest.param({}, [Rule.NEVER_OPEN], id="no-day"),
-    pytest.param({"mon": [], "sun": []}, [Rule.NEVER_OPEN], id="every-day-closed"),
-])
+@pytest.mark.parametrize(
+    "weekly, expected",
+    [
+        pytest.param(None, [], id="around-the-clock"),
+        pytest.param({"mon": [["09:00", "17:00"]], "tue": []}, [], id="open-one-day"),
+        pytest.param({}, [Rule.NEVER_OPEN], id="no-day"),
+        pytest.param({"mon": [], "sun": []}, [Rule.NEVER_OPEN], id="every-day-closed"),
+    ],
+)
 def test_a_week_must_open_somewhere(weekly: dict | None, expected: list[Rule]) -> None:
     problems = weekly_hours_problems(weekly)
     assert [p.rule for p in problems] == expected
@@ -160,22 +243,33 @@ def test_a_week_must_open_somewhere(weekly: dict | None, expected: list[Rule]) -
 # --- resources ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("typed, spelled", [
-    pytest.param([], [], id="none"),
-    pytest.param([" Massage", "facial", "massage ", "MASSAGE"], ["facial", "massage"],
-                 id="trimmed-lowered-once-sorted"),
-    pytest.param(["", "  "], [], id="blank"),
-])
+@pytest.mark.parametrize(
+    "typed, spelled",
+    [
+        pytest.param([], [], id="none"),
+        pytest.param(
+            [" Massage", "facial", "massage ", "MASSAGE"],
+            ["facial", "massage"],
+            id="trimmed-lowered-once-sorted",
+        ),
+        pytest.param(["", "  "], [], id="blank"),
+    ],
+)
 def test_skills_are_spelled_one_way(typed: list[str], spelled: list[str]) -> None:
     assert normalise_skills(typed) == spelled
 
 
-@pytest.mark.parametrize("is_staff, skills, expected", [
-    pytest.param(True, ["massage"], [], id="staff-with-skills"),
-    pytest.param(True, [], [], id="staff-without"),
-    pytest.param(False, [], [], id="place-without"),
-    pytest.param(False, ["massage"], [(F.SKILLS, Rule.SKILLS_OFF_STAFF)], id="place-with-skills"),
-])
+@pytest.mark.parametrize(
+    "is_staff, skills, expected",
+    [
+        pytest.param(True, ["massage"], [], id="staff-with-skills"),
+        pytest.param(True, [], [], id="staff-without"),
+        pytest.param(False, [], [], id="place-without"),
+        pytest.param(
+            False, ["massage"], [(F.SKILLS, Rule.SKILLS_OFF_STAFF)], id="place-with-skills"
+        ),
+    ],
+)
 def test_only_staff_members_have_skills(is_staff: bool, skills: list[str], expected: list) -> None:
     problems = resource_problems(is_staff=is_staff, skills=skills)
     assert [(p.field, p.rule) for p in problems] == expected
@@ -194,43 +288,79 @@ ONE_OFF = Block(start=utc("2026-03-03T09:00"), end=utc("2026-03-03T10:00"), zone
 WEEKLY = replace(ONE_OFF, weekdays=frozenset({1}))
 
 
-@pytest.mark.parametrize("block", [
-    pytest.param(ONE_OFF, id="one-off"),
-    pytest.param(replace(ONE_OFF, end=utc("2026-03-10T10:00")), id="one-off-over-days"),
-    pytest.param(replace(WEEKLY, repeat_until=date(2026, 3, 3)), id="weekly-until-its-day"),
-    pytest.param(replace(WEEKLY, start=utc("2026-03-03T21:00"), end=utc("2026-03-04T05:00")),
-                 id="weekly-overnight"),
-    # Saturday 28 March 22:30 to Sunday 22:00 in Berlin, over the night the clocks go
-    # forward: 23.5 wall-clock hours (22.5 real ones).
-    pytest.param(replace(WEEKLY, start=utc("2026-03-28T21:30"), end=utc("2026-03-29T20:00")),
-                 id="weekly-over-a-clock-change"),
-])
+@pytest.mark.parametrize(
+    "block",
+    [
+        pytest.param(ONE_OFF, id="one-off"),
+        pytest.param(replace(ONE_OFF, end=utc("2026-03-10T10:00")), id="one-off-over-days"),
+        pytest.param(replace(WEEKLY, repeat_until=date(2026, 3, 3)), id="weekly-until-its-day"),
+        pytest.param(
+            replace(WEEKLY, start=utc("2026-03-03T21:00"), end=utc("2026-03-04T05:00")),
+            id="weekly-overnight",
+        ),
+        # Saturday 28 March 22:30 to Sunday 22:00 in Berlin, over the night the clocks go
+        # forward: 23.5 wall-clock hours (22.5 real ones).
+        pytest.param(
+            replace(WEEKLY, start=utc("2026-03-28T21:30"), end=utc("2026-03-29T20:00")),
+            id="weekly-over-a-clock-change",
+        ),
+    ],
+)
 def test_consistent_blocks_pass(block: Block) -> None:
     assert block_problems(block) == []
 
 
-@pytest.mark.parametrize("block, expected", [
-    pytest.param(replace(ONE_OFF, end=ONE_OFF.start), [(F.END_TIME, Rule.BLOCK_BACKWARDS)],
-                 id="empty"),
-    pytest.param(replace(WEEKLY, end=utc("2026-03-03T08:00"), repeat_until=date(2026, 1, 1)),
-                 [(F.END_TIME, Rule.BLOCK_BACKWARDS)], id="backwards-says-only-that"),
-    pytest.param(replace(ONE_OFF, repeat_until=date(2026, 6, 30)),
-                 [(F.WEEKDAYS, Rule.REPEAT_WITHOUT_WEEKDAYS)], id="until-without-weekdays"),
-    pytest.param(replace(WEEKLY, end=utc("2026-03-04T09:00")),
-                 [(F.END_TIME, Rule.WEEKLY_BLOCK_TOO_LONG)], id="weekly-a-whole-day"),
-    pytest.param(replace(WEEKLY, repeat_until=date(2026, 3, 2)),
-                 [(F.REPEAT_UNTIL, Rule.REPEAT_BEFORE_START)], id="until-before-start"),
-    # 23:30Z on 2 March is already 3 March in Berlin: the local date decides.
-    pytest.param(replace(WEEKLY, start=utc("2026-03-02T23:30"), end=utc("2026-03-03T00:30"),
-                         repeat_until=date(2026, 3, 2)),
-                 [(F.REPEAT_UNTIL, Rule.REPEAT_BEFORE_START)], id="until-before-local-start"),
-    # Saturday 28 March 03:30 to Sunday 03:30 in Berlin: 23 real hours (the clocks go
-    # forward) but a whole day on the wall clock, which the repetitions follow.
-    pytest.param(replace(WEEKLY, start=utc("2026-03-28T02:30"), end=utc("2026-03-29T01:30"),
-                         repeat_until=date(2026, 3, 1)),
-                 [(F.END_TIME, Rule.WEEKLY_BLOCK_TOO_LONG),
-                  (F.REPEAT_UNTIL, Rule.REPEAT_BEFORE_START)], id="every-problem-at-once"),
-])
+@pytest.mark.parametrize(
+    "block, expected",
+    [
+        pytest.param(
+            replace(ONE_OFF, end=ONE_OFF.start), [(F.END_TIME, Rule.BLOCK_BACKWARDS)], id="empty"
+        ),
+        pytest.param(
+            replace(WEEKLY, end=utc("2026-03-03T08:00"), repeat_until=date(2026, 1, 1)),
+            [(F.END_TIME, Rule.BLOCK_BACKWARDS)],
+            id="backwards-says-only-that",
+        ),
+        pytest.param(
+            replace(ONE_OFF, repeat_until=date(2026, 6, 30)),
+            [(F.WEEKDAYS, Rule.REPEAT_WITHOUT_WEEKDAYS)],
+            id="until-without-weekdays",
+        ),
+        pytest.param(
+            replace(WEEKLY, end=utc("2026-03-04T09:00")),
+            [(F.END_TIME, Rule.WEEKLY_BLOCK_TOO_LONG)],
+            id="weekly-a-whole-day",
+        ),
+        pytest.param(
+            replace(WEEKLY, repeat_until=date(2026, 3, 2)),
+            [(F.REPEAT_UNTIL, Rule.REPEAT_BEFORE_START)],
+            id="until-before-start",
+        ),
+        # 23:30Z on 2 March is already 3 March in Berlin: the local date decides.
+        pytest.param(
+            replace(
+                WEEKLY,
+                start=utc("2026-03-02T23:30"),
+                end=utc("2026-03-03T00:30"),
+                repeat_until=date(2026, 3, 2),
+            ),
+            [(F.REPEAT_UNTIL, Rule.REPEAT_BEFORE_START)],
+            id="until-before-local-start",
+        ),
+        # Saturday 28 March 03:30 to Sunday 03:30 in Berlin: 23 real hours (the clocks go
+        # forward) but a whole day on the wall clock, which the repetitions follow.
+        pytest.param(
+            replace(
+                WEEKLY,
+                start=utc("2026-03-28T02:30"),
+                end=utc("2026-03-29T01:30"),
+                repeat_until=date(2026, 3, 1),
+            ),
+            [(F.END_TIME, Rule.WEEKLY_BLOCK_TOO_LONG), (F.REPEAT_UNTIL, Rule.REPEAT_BEFORE_START)],
+            id="every-problem-at-once",
+        ),
+    ],
+)
 def test_contradicting_blocks_name_their_field_and_rule(
     block: Block, expected: list[tuple[SetupField, Rule]]
 ) -> None:
@@ -240,14 +370,17 @@ def test_contradicting_blocks_name_their_field_and_rule(
 # --- slugs --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, slug", [
-    pytest.param("Meeting room, 1 hour", "meeting-room-1-hour", id="words"),
-    pytest.param("Salle Été n°2", "salle-ete-n-2", id="accents"),
-    pytest.param("  --Court__A--  ", "court-a", id="edges"),
-    pytest.param("Straße", "strasse", id="casefold"),
-    pytest.param("会议室", "", id="nothing-left"),
-    pytest.param("a" * 79 + " b", "a" * 79, id="cut-without-a-trailing-hyphen"),
-])
+@pytest.mark.parametrize(
+    "text, slug",
+    [
+        pytest.param("Meeting room, 1 hour", "meeting-room-1-hour", id="words"),
+        pytest.param("Salle Été n°2", "salle-ete-n-2", id="accents"),
+        pytest.param("  --Court__A--  ", "court-a", id="edges"),
+        pytest.param("Straße", "strasse", id="casefold"),
+        pytest.param("会议室", "", id="nothing-left"),
+        pytest.param("a" * 79 + " b", "a" * 79, id="cut-without-a-trailing-hyphen"),
+    ],
+)
 def test_slugify(text: str, slug: str) -> None:
     assert slugify(text) == slug
 

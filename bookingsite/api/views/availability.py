@@ -73,8 +73,11 @@ def _duration_and_guests(
     if not service.min_minutes <= minutes <= service.max_minutes:
         raise invalid(
             "durationMs",
-            _("Choose between %(min)d and %(max)d minutes.",
-              min=service.min_minutes, max=service.max_minutes),
+            _(
+                "Choose between %(min)d and %(max)d minutes.",
+                min=service.min_minutes,
+                max=service.max_minutes,
+            ),
         )
     return duration, guests
 
@@ -95,8 +98,14 @@ def _whole_days(service: Service, window: engine.Interval, req: engine.Request) 
     return [d for d in days if window.start <= d.interval.start and d.interval.end <= window.end]
 
 
-@operation("POST", "/services/<int:service_id>/availability/slots", summary="Find slots",
-           tag=AVAILABILITY, body=s.SlotsQuery, response=s.SlotsOut)
+@operation(
+    "POST",
+    "/services/<int:service_id>/availability/slots",
+    summary="Find slots",
+    tag=AVAILABILITY,
+    body=s.SlotsQuery,
+    response=s.SlotsOut,
+)
 def find_slots(service_id: int, body: s.SlotsQuery) -> s.SlotsOut:
     """The bookable slots lying wholly inside the window, on the service's grid, with
     its buffers, lead time, horizon, blocks and bookings applied. Fixed services search
@@ -107,31 +116,53 @@ def find_slots(service_id: int, body: s.SlotsQuery) -> s.SlotsOut:
     _check_resource(service, body.resource_id)
     now = utcnow()
     if service.is_daily:
-        req = build_request(service, window_start=window.start, window_end=window.end, now=now,
-                            guests=body.guests, resource_id=body.resource_id)
-        found = [(d.interval.start, d.interval.end, d.resource_id)
-                 for d in _whole_days(service, window, req)]
+        req = build_request(
+            service,
+            window_start=window.start,
+            window_end=window.end,
+            now=now,
+            guests=body.guests,
+            resource_id=body.resource_id,
+        )
+        found = [
+            (d.interval.start, d.interval.end, d.resource_id)
+            for d in _whole_days(service, window, req)
+        ]
     else:
         duration, guests = _duration_and_guests(service, body.duration_ms, body.guests)
-        req = build_request(service, window_start=window.start, window_end=window.end, now=now,
-                            guests=guests, resource_id=body.resource_id)
-        found = [(x.start, x.end, x.resource_id)
-                 for x in engine.find_slots(req, window, duration)]
+        req = build_request(
+            service,
+            window_start=window.start,
+            window_end=window.end,
+            now=now,
+            guests=guests,
+            resource_id=body.resource_id,
+        )
+        found = [(x.start, x.end, x.resource_id) for x in engine.find_slots(req, window, duration)]
     zones = _zones(service)
     return s.SlotsOut(
         timezone=service.venue.timezone,
         slots=[
-            s.SlotOut(start_time=start, end_time=end, resource_id=rid,
-                      local_start_time=present.local(start, zones[rid]),
-                      local_end_time=present.local(end, zones[rid]))
+            s.SlotOut(
+                start_time=start,
+                end_time=end,
+                resource_id=rid,
+                local_start_time=present.local(start, zones[rid]),
+                local_end_time=present.local(end, zones[rid]),
+            )
             for start, end, rid in found
         ],
     )
 
 
-@operation("POST", "/services/<int:service_id>/availability/end-times",
-           summary="Possible ends for a start", tag=AVAILABILITY, body=s.EndTimesQuery,
-           response=s.EndTimesOut)
+@operation(
+    "POST",
+    "/services/<int:service_id>/availability/end-times",
+    summary="Possible ends for a start",
+    tag=AVAILABILITY,
+    body=s.EndTimesQuery,
+    response=s.EndTimesOut,
+)
 def end_times(service_id: int, body: s.EndTimesQuery) -> s.EndTimesOut:
     """Hourly ranges: from the minimum to the maximum duration in steps of the grid
     alignment, cut at the first conflict. Daily ranges: the end of each possible run of
@@ -143,16 +174,28 @@ def end_times(service_id: int, body: s.EndTimesQuery) -> s.EndTimesOut:
     start, now, zones = body.start_time, utcnow(), _zones(service)
     if service.is_hourly:
         longest = timedelta(minutes=service.max_minutes)
-        req = build_request(service, window_start=start, window_end=start + longest, now=now,
-                            guests=body.guests, resource_id=body.resource_id)
+        req = build_request(
+            service,
+            window_start=start,
+            window_end=start + longest,
+            now=now,
+            guests=body.guests,
+            resource_id=body.resource_id,
+        )
         options = [
             (o.end, o.resource_id)
             for o in engine.end_times(req, start, timedelta(minutes=service.min_minutes), longest)
         ]
     else:
         longest = timedelta(days=service.max_days + 1)
-        req = build_request(service, window_start=start, window_end=start + longest, now=now,
-                            guests=body.guests, resource_id=body.resource_id)
+        req = build_request(
+            service,
+            window_start=start,
+            window_end=start + longest,
+            now=now,
+            guests=body.guests,
+            resource_id=body.resource_id,
+        )
         day = _local_day(start, service.venue.timezone)
         starts = [d for d in engine.day_slots(req, day, day) if d.interval.start == start]
         runs = engine.end_days(req, day, service.min_days, service.max_days) if starts else []
@@ -161,16 +204,25 @@ def end_times(service_id: int, body: s.EndTimesQuery) -> s.EndTimesOut:
         timezone=service.venue.timezone,
         start_time=start,
         end_times=[
-            s.EndTimeOut(end_time=end, resource_id=rid, duration_minutes=(end - start) // MINUTE,
-                         local_end_time=present.local(end, zones[rid]))
+            s.EndTimeOut(
+                end_time=end,
+                resource_id=rid,
+                duration_minutes=(end - start) // MINUTE,
+                local_end_time=present.local(end, zones[rid]),
+            )
             for end, rid in options
         ],
     )
 
 
-@operation("POST", "/services/<int:service_id>/availability/days",
-           summary="Free days and their possible runs", tag=AVAILABILITY, body=s.DaysQuery,
-           response=s.DaysOut)
+@operation(
+    "POST",
+    "/services/<int:service_id>/availability/days",
+    summary="Free days and their possible runs",
+    tag=AVAILABILITY,
+    body=s.DaysQuery,
+    response=s.DaysOut,
+)
 def free_days(service_id: int, body: s.DaysQuery) -> s.DaysOut:
     """Daily ranges: each local date whose whole working period is free, with the last
     days a run starting there may end on (min to max days, cut at the first busy day)."""
@@ -193,12 +245,17 @@ def free_days(service_id: int, body: s.DaysQuery) -> s.DaysOut:
         runs = engine.end_days(req, slot.day, service.min_days, service.max_days)
         days.append(
             s.DayOut(
-                day=slot.day, start_time=slot.interval.start, end_time=slot.interval.end,
+                day=slot.day,
+                start_time=slot.interval.start,
+                end_time=slot.interval.end,
                 resource_id=slot.resource_id,
                 end_days=[
-                    s.DayEndOut(last_day=run.last_day, end_time=run.interval.end,
-                                days=(run.last_day - slot.day).days + 1,
-                                resource_id=run.resource_id)
+                    s.DayEndOut(
+                        last_day=run.last_day,
+                        end_time=run.interval.end,
+                        days=(run.last_day - slot.day).days + 1,
+                        resource_id=run.resource_id,
+                    )
                     for run in runs
                 ],
             )
@@ -206,8 +263,14 @@ def free_days(service_id: int, body: s.DaysQuery) -> s.DaysOut:
     return s.DaysOut(timezone=zone, days=days)
 
 
-@operation("GET", "/availability", summary="Slot objects for a service", tag=AVAILABILITY,
-           query=s.AvailabilityQuery, response=s.AvailabilityOut)
+@operation(
+    "GET",
+    "/availability",
+    summary="Slot objects for a service",
+    tag=AVAILABILITY,
+    query=s.AvailabilityQuery,
+    response=s.AvailabilityOut,
+)
 def availability(query: s.AvailabilityQuery) -> s.AvailabilityOut:
     """Every slot between `from` and `to`, per variant for fixed services (or only
     `variantId`), for the minimum duration of hourly ranges, per whole day for daily."""
@@ -222,28 +285,45 @@ def availability(query: s.AvailabilityQuery) -> s.AvailabilityOut:
             if not variants:
                 raise invalid("variantId", _("This option does not belong to the service."))
         for variant in variants:
-            req = build_request(service, window_start=window.start, window_end=window.end,
-                                now=now, guests=variant.guests)
+            req = build_request(
+                service,
+                window_start=window.start,
+                window_end=window.end,
+                now=now,
+                guests=variant.guests,
+            )
             duration = timedelta(minutes=variant.duration_minutes)
-            found += [(x.start, x.end, x.resource_id, variant.id)
-                      for x in engine.find_slots(req, window, duration)]
+            found += [
+                (x.start, x.end, x.resource_id, variant.id)
+                for x in engine.find_slots(req, window, duration)
+            ]
     else:
         if query.variant_id is not None:
             raise invalid("variantId", _("This service has no options."))
         req = build_request(service, window_start=window.start, window_end=window.end, now=now)
         if service.is_hourly:
             duration = timedelta(minutes=service.min_minutes)
-            found = [(x.start, x.end, x.resource_id, None)
-                     for x in engine.find_slots(req, window, duration)]
+            found = [
+                (x.start, x.end, x.resource_id, None)
+                for x in engine.find_slots(req, window, duration)
+            ]
         else:
-            found = [(d.interval.start, d.interval.end, d.resource_id, None)
-                     for d in _whole_days(service, window, req)]
+            found = [
+                (d.interval.start, d.interval.end, d.resource_id, None)
+                for d in _whole_days(service, window, req)
+            ]
     found.sort(key=lambda f: (f[0], f[3] or 0))
     return s.AvailabilityOut(
         slots=[
-            s.AvailableSlot(start_time=start, end_time=end, venue_id=service.venue_id,
-                            service_id=service.id, variant_id=variant_id, resource_id=rid,
-                            duration_minutes=(end - start) // MINUTE)
+            s.AvailableSlot(
+                start_time=start,
+                end_time=end,
+                venue_id=service.venue_id,
+                service_id=service.id,
+                variant_id=variant_id,
+                resource_id=rid,
+                duration_minutes=(end - start) // MINUTE,
+            )
             for start, end, rid, variant_id in found
         ]
     )

@@ -31,10 +31,22 @@ def _customer(body: s.CustomerIn) -> Customer:
     return Customer(name=body.name, email=body.email, phone=body.phone, notes=body.notes)
 
 
-@operation("POST", "/bookings", summary="Hold a slot", tag=BOOKINGS, body=s.BookingIn,
-           response=s.BookingOut, status=201,
-           errors=(errors.SLOT_TAKEN, errors.SLOT_UNAVAILABLE, errors.NOT_FOUND,
-                   errors.TOO_MANY_HOLDS, errors.BUSY))
+@operation(
+    "POST",
+    "/bookings",
+    summary="Hold a slot",
+    tag=BOOKINGS,
+    body=s.BookingIn,
+    response=s.BookingOut,
+    status=201,
+    errors=(
+        errors.SLOT_TAKEN,
+        errors.SLOT_UNAVAILABLE,
+        errors.NOT_FOUND,
+        errors.TOO_MANY_HOLDS,
+        errors.BUSY,
+    ),
+)
 def create_booking(body: s.BookingIn) -> s.BookingOut:
     """Places a hold that lapses at `expiresAt` unless confirmed. A taken range answers
     409 SLOT_TAKEN with the next free starts in `alternatives`; a range the rules refuse
@@ -64,9 +76,15 @@ def create_booking(body: s.BookingIn) -> s.BookingOut:
     return present.booking(booking, utcnow())
 
 
-@operation("POST", "/bookings/<int:booking_id>/confirm", summary="Confirm a hold",
-           tag=BOOKINGS, body=s.ConfirmIn, response=s.BookingOut,
-           errors=(errors.HOLD_EXPIRED, errors.INVALID_STATE))
+@operation(
+    "POST",
+    "/bookings/<int:booking_id>/confirm",
+    summary="Confirm a hold",
+    tag=BOOKINGS,
+    body=s.ConfirmIn,
+    response=s.BookingOut,
+    errors=(errors.HOLD_EXPIRED, errors.INVALID_STATE),
+)
 def confirm_booking(booking_id: int, body: s.ConfirmIn) -> s.BookingOut:
     """Turns a live hold into a booking (and its linked days); confirming twice is
     harmless. After the hold lapsed: 409 HOLD_EXPIRED."""
@@ -75,16 +93,26 @@ def confirm_booking(booking_id: int, body: s.ConfirmIn) -> s.BookingOut:
     return present.booking(booking_service.confirm(booking.id, customer), utcnow())
 
 
-@operation("POST", "/bookings/<int:booking_id>/cancel", summary="Cancel a booking",
-           tag=BOOKINGS, response=s.BookingOut)
+@operation(
+    "POST",
+    "/bookings/<int:booking_id>/cancel",
+    summary="Cancel a booking",
+    tag=BOOKINGS,
+    response=s.BookingOut,
+)
 def cancel_booking(booking_id: int) -> s.BookingOut:
     """Frees the range at once (and the linked days); cancelling twice is harmless."""
     booking = access.booking(booking_id)
     return present.booking(booking_service.cancel(booking.id), utcnow())
 
 
-@operation("GET", "/bookings/<int:booking_id>", summary="Get a booking", tag=BOOKINGS,
-           response=s.BookingOut)
+@operation(
+    "GET",
+    "/bookings/<int:booking_id>",
+    summary="Get a booking",
+    tag=BOOKINGS,
+    response=s.BookingOut,
+)
 def get_booking(booking_id: int) -> s.BookingOut:
     return present.booking(access.booking(booking_id), utcnow())
 
@@ -114,8 +142,14 @@ def _status_filter(status: BookingStatus, now: datetime) -> sa.ColumnElement[boo
     return Booking.status == status
 
 
-@operation("GET", "/bookings", summary="List the key's bookings", tag=BOOKINGS,
-           query=s.BookingsQuery, response=s.BookingPage)
+@operation(
+    "GET",
+    "/bookings",
+    summary="List the key's bookings",
+    tag=BOOKINGS,
+    query=s.BookingsQuery,
+    response=s.BookingPage,
+)
 def list_bookings(query: s.BookingsQuery) -> s.BookingPage:
     """The bookings this key made, by start time. Pass `nextCursor` back as `cursor` for
     the next page; it is null on the last one."""

@@ -19,8 +19,7 @@ depends_on = None
 
 LIVE_HOLD = sa.text("status = 'hold'")
 LIVE = (
-    "(SELECT b.status IN ('hold', 'confirmed') FROM bookings b"
-    " WHERE b.id = occupancies.booking_id)"
+    "(SELECT b.status IN ('hold', 'confirmed') FROM bookings b WHERE b.id = occupancies.booking_id)"
 )
 
 

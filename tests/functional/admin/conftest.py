@@ -42,15 +42,26 @@ class World:
 
 def build_world(email: str, *, slug: str) -> World:
     venue = make_venue(slug=slug, name=slug.title(), timezone="Europe/Berlin")
-    room = make_resource(venue, name=f"{slug} room", weekly_hours={
-        day: [["08:00", "20:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    })
-    svc = make_service([room], slug=f"{slug}-hour", name=f"{slug} hour", buffer_after_minutes=15,
-                       grid_step_minutes=30)
-    make_allocation(room, MONDAY_10 + timedelta(hours=5), MONDAY_10 + timedelta(hours=6),
-                    reason="Maintenance")
-    booking = service.hold(HoldRequest(service_id=svc.id, start=MONDAY_10,
-                                       customer=Customer(name="Ada Lovelace")))
+    room = make_resource(
+        venue,
+        name=f"{slug} room",
+        weekly_hours={
+            day: [["08:00", "20:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        },
+    )
+    svc = make_service(
+        [room],
+        slug=f"{slug}-hour",
+        name=f"{slug} hour",
+        buffer_after_minutes=15,
+        grid_step_minutes=30,
+    )
+    make_allocation(
+        room, MONDAY_10 + timedelta(hours=5), MONDAY_10 + timedelta(hours=6), reason="Maintenance"
+    )
+    booking = service.hold(
+        HoldRequest(service_id=svc.id, start=MONDAY_10, customer=Customer(name="Ada Lovelace"))
+    )
     booking = service.confirm(booking.id, Customer(name="Ada Lovelace", email="ada@example.com"))
     manager = create_manager(email, PASSWORD, [venue])
     return World(venue, room, svc, booking, manager)

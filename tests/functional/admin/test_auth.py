@@ -25,10 +25,14 @@ def test_email_is_case_insensitive(client, world):
     assert log_in(client, world.manager.email.upper()).status_code == 302
 
 
-@pytest.mark.parametrize("email, password", [
-    ("manager@example.com", "wrong password"),
-    ("nobody@example.com", PASSWORD),
-], ids=["wrong-password", "unknown-email"])
+@pytest.mark.parametrize(
+    "email, password",
+    [
+        ("manager@example.com", "wrong password"),
+        ("nobody@example.com", PASSWORD),
+    ],
+    ids=["wrong-password", "unknown-email"],
+)
 def test_bad_credentials_get_one_message_and_422(client, world, email, password):
     response = log_in(client, email, password)
     assert response.status_code == 422
@@ -54,12 +58,15 @@ def test_passwords_are_stored_hashed_with_scrypt_by_default(app, world):
 
 def test_next_is_followed_only_on_this_site(client, world):
     timeline = url("admin.timeline", venue_id=world.venue.id)
-    response = client.post(url("admin.login", next=timeline),
-                           data={"email": world.manager.email, "password": PASSWORD})
+    response = client.post(
+        url("admin.login", next=timeline), data={"email": world.manager.email, "password": PASSWORD}
+    )
     assert response.headers["Location"] == timeline
     client.post(url("admin.logout"))
-    response = client.post(url("admin.login", next="//evil.example/steal"),
-                           data={"email": world.manager.email, "password": PASSWORD})
+    response = client.post(
+        url("admin.login", next="//evil.example/steal"),
+        data={"email": world.manager.email, "password": PASSWORD},
+    )
     assert response.headers["Location"] == url("admin.index")
 
 

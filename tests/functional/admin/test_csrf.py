@@ -16,7 +16,6 @@ def csrf_enabled() -> bool:
     return True
 
 
-
 def csrf_token(client, path: str) -> str:
     html = client.get(path).get_data(as_text=True)
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
@@ -25,15 +24,19 @@ def csrf_token(client, path: str) -> str:
 
 
 def test_login_without_token_is_refused(client, world):
-    response = client.post(url("admin.login"), data={"email": world.manager.email, "password": PASSWORD})
+    response = client.post(
+        url("admin.login"), data={"email": world.manager.email, "password": PASSWORD}
+    )
     assert response.status_code == 400
     assert "The form expired" in response.get_data(as_text=True)
 
 
 def logged_in(client, world):
     token = csrf_token(client, url("admin.login"))
-    response = client.post(url("admin.login"), data={
-        "email": world.manager.email, "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        url("admin.login"),
+        data={"email": world.manager.email, "password": PASSWORD, "csrf_token": token},
+    )
     assert response.status_code == 302
     return client
 

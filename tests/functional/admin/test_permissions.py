@@ -77,8 +77,17 @@ def test_own_venue_with_another_venues_objects_is_404(app, client, world, other_
             assert response.status_code == 404, (method, rule.rule)
 
 
-@pytest.mark.parametrize("endpoint", ["admin.venue_home", "admin.timeline", "admin.bookings",
-                                      "admin.resources", "admin.services", "admin.reports"])
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "admin.venue_home",
+        "admin.timeline",
+        "admin.bookings",
+        "admin.resources",
+        "admin.services",
+        "admin.reports",
+    ],
+)
 def test_own_venue_pages_open(admin, world, endpoint):
     response = admin.get(url(endpoint, venue_id=world.venue.id))
     assert response.status_code == 200

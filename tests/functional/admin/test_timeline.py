@@ -27,20 +27,29 @@ def kinds(html: str) -> list[str]:
 
 
 def test_day_view_shows_each_kind_distinctly(admin, world):
-    service.hold(HoldRequest(service_id=world.service.id, start=MONDAY_10 + timedelta(hours=2),
-                             customer=Customer(name="On hold")))
+    service.hold(
+        HoldRequest(
+            service_id=world.service.id,
+            start=MONDAY_10 + timedelta(hours=2),
+            customer=Customer(name="On hold"),
+        )
+    )
     html = page(timeline(admin, world, date="2026-03-02"))
     assert sorted(set(kinds(html))) == ["block", "booking", "buffer", "closed", "hold"]
     assert "Ada Lovelace" in html and "Maintenance" in html and "On hold" in html
     # 10:00-11:00 local on a 24-hour day: 10/24 of the width from the left.
     assert re.search(r'seg-booking" style="left: 41.6667%; width: 4.1667%"', html)
-    assert url("admin.booking_detail", venue_id=world.venue.id,
-               booking_id=world.booking.id) in html
+    assert url("admin.booking_detail", venue_id=world.venue.id, booking_id=world.booking.id) in html
 
 
 def test_expired_holds_and_cancelled_bookings_are_not_shown(admin, world, clock):
-    service.hold(HoldRequest(service_id=world.service.id, start=MONDAY_10 + timedelta(hours=2),
-                             customer=Customer(name="Lapsed")))
+    service.hold(
+        HoldRequest(
+            service_id=world.service.id,
+            start=MONDAY_10 + timedelta(hours=2),
+            customer=Customer(name="Lapsed"),
+        )
+    )
     service.cancel(world.booking.id)
     clock.advance(timedelta(hours=1))
     html = page(timeline(admin, world, date="2026-03-02"))
@@ -49,8 +58,10 @@ def test_expired_holds_and_cancelled_bookings_are_not_shown(admin, world, clock)
 
 
 def hour_labels(html: str) -> list[str]:
-    axis = html.split('timeline-axis', 1)[1].split("</div>\n  </div>", 1)[0]
-    return [label.replace("\u202f", " ") for label in re.findall(r'class="tick"[^>]*>([^<]+)<', axis)]
+    axis = html.split("timeline-axis", 1)[1].split("</div>\n  </div>", 1)[0]
+    return [
+        label.replace("\u202f", " ") for label in re.findall(r'class="tick"[^>]*>([^<]+)<', axis)
+    ]
 
 
 def test_a_normal_day_has_24_hour_marks(admin, world):
@@ -77,41 +88,64 @@ def test_opening_hours_follow_the_wall_clock_on_dst_days(app, world):
     window = window_for(date(2026, 3, 29), "day", "Europe/Berlin")
     (lane,) = build_lanes([world.room], window, MONDAY_10, "Europe/Berlin")
     closed = [(s.start, s.end) for s in lane.segments if s.kind == SegmentKind.CLOSED]
-    assert closed == [(window.start, datetime(2026, 3, 29, 6, tzinfo=UTC)),
-                      (datetime(2026, 3, 29, 18, tzinfo=UTC), window.end)]
+    assert closed == [
+        (window.start, datetime(2026, 3, 29, 6, tzinfo=UTC)),
+        (datetime(2026, 3, 29, 18, tzinfo=UTC), window.end),
+    ]
     assert window.end - window.start == timedelta(hours=23)
 
 
 def test_recurring_blocks_appear_on_each_matching_day(app, world):
-    make_allocation(world.room, datetime(2026, 3, 2, 11, 30, tzinfo=UTC),
-                    datetime(2026, 3, 2, 12, 30, tzinfo=UTC), reason="Lunch", weekdays=[0, 2])
+    make_allocation(
+        world.room,
+        datetime(2026, 3, 2, 11, 30, tzinfo=UTC),
+        datetime(2026, 3, 2, 12, 30, tzinfo=UTC),
+        reason="Lunch",
+        weekdays=[0, 2],
+    )
     window = window_for(date(2026, 3, 4), "week", "Europe/Berlin")
     (lane,) = build_lanes([world.room], window, MONDAY_10, "Europe/Berlin")
     lunches = [s.start for s in lane.segments if s.label == "Lunch"]
-    assert lunches == [datetime(2026, 3, 2, 11, 30, tzinfo=UTC),
-                       datetime(2026, 3, 4, 11, 30, tzinfo=UTC)]
+    assert lunches == [
+        datetime(2026, 3, 2, 11, 30, tzinfo=UTC),
+        datetime(2026, 3, 4, 11, 30, tzinfo=UTC),
+    ]
 
 
 def test_week_view_marks_each_local_day(admin, world):
     html = page(timeline(admin, world, date="2026-03-04", view="week"))
     labels = hour_labels(html)
-    assert labels == ["Mon 2 Mar", "Tue 3 Mar", "Wed 4 Mar", "Thu 5 Mar", "Fri 6 Mar",
-                      "Sat 7 Mar", "Sun 8 Mar"]
+    assert labels == [
+        "Mon 2 Mar",
+        "Tue 3 Mar",
+        "Wed 4 Mar",
+        "Thu 5 Mar",
+        "Fri 6 Mar",
+        "Sat 7 Mar",
+        "Sun 8 Mar",
+    ]
     assert "Ada Lovelace" in html
 
 
 def test_navigation_links_are_real_urls_that_htmx_enhances(admin, world):
     html = page(timeline(admin, world, date="2026-03-02"))
     previous = url("admin.timeline", venue_id=world.venue.id, date="2026-03-01", view="day")
-    assert f'href="{previous}" hx-get="{previous}" hx-target="#timeline" hx-push-url="true"' in html.replace("&amp;", "&")
+    assert (
+        f'href="{previous}" hx-get="{previous}" hx-target="#timeline" hx-push-url="true"'
+        in html.replace("&amp;", "&")
+    )
 
 
 def test_htmx_requests_get_the_partial_and_history_restores_the_page(admin, world):
     partial = timeline(admin, world, date="2026-03-03", headers={"HX-Request": "true"})
     assert "<html" not in page(partial) and "timeline-toolbar" in page(partial)
     assert "HX-Request" in partial.headers["Vary"]
-    restore = timeline(admin, world, date="2026-03-03", headers={
-        "HX-Request": "true", "HX-History-Restore-Request": "true"})
+    restore = timeline(
+        admin,
+        world,
+        date="2026-03-03",
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
     assert "<html" in page(restore)
 
 

@@ -71,8 +71,14 @@ def create_room_service(api: Api, **service: Any) -> dict[str, int]:
     venue_id = venue.get_json()["id"]
     room = api.post(
         "/v1/resources",
-        {"venueId": venue_id, "name": "Room A", "kind": "room", "capacity": 8,
-         "metadata": {"floor": 2}, "workingHours": None},
+        {
+            "venueId": venue_id,
+            "name": "Room A",
+            "kind": "room",
+            "capacity": 8,
+            "metadata": {"floor": 2},
+            "workingHours": None,
+        },
     )
     assert room.status_code == 201, room.get_json()
     room_id = room.get_json()["id"]

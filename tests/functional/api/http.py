@@ -11,7 +11,9 @@ from typing import Any
 
 def post(url: str, body: dict, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
     request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), method="POST",
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
         headers={"Content-Type": "application/json"} | headers,
     )
     try:

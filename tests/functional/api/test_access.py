@@ -43,8 +43,15 @@ def test_a_key_without_manage_scope_cannot_create_resources(
     assert error_code(response) == "FORBIDDEN"
     for path, body in [
         ("/v1/venues", {"name": "X", "timezone": "UTC"}),
-        ("/v1/services", {"venueId": ids["venue"], "name": "S", "resourceIds": [ids["room"]],
-                          "variants": [{"durationMinutes": 30}]}),
+        (
+            "/v1/services",
+            {
+                "venueId": ids["venue"],
+                "name": "S",
+                "resourceIds": [ids["room"]],
+                "variants": [{"durationMinutes": 30}],
+            },
+        ),
         ("/v1/allocations", {"resourceId": ids["room"], **BOOKING}),
     ]:
         assert reader.post(path, body).status_code == 403
@@ -57,11 +64,20 @@ def test_a_key_without_manage_scope_cannot_create_resources(
 
 def test_partners_cannot_see_each_others_venues_or_objects(api: Api, other_api: Api) -> None:
     ids = create_room_service(api)
-    allocation = api.post("/v1/allocations", {"resourceId": ids["room"],
-                                              "startTime": "2026-03-05T09:00:00Z",
-                                              "endTime": "2026-03-05T10:00:00Z"}).get_json()
-    for path in [f"/v1/venues/{ids['venue']}", f"/v1/resources/{ids['room']}",
-                 f"/v1/services/{ids['service']}", f"/v1/allocations/{allocation['id']}"]:
+    allocation = api.post(
+        "/v1/allocations",
+        {
+            "resourceId": ids["room"],
+            "startTime": "2026-03-05T09:00:00Z",
+            "endTime": "2026-03-05T10:00:00Z",
+        },
+    ).get_json()
+    for path in [
+        f"/v1/venues/{ids['venue']}",
+        f"/v1/resources/{ids['room']}",
+        f"/v1/services/{ids['service']}",
+        f"/v1/allocations/{allocation['id']}",
+    ]:
         response = other_api.get(path)
         assert response.status_code == 404, path
         assert error_code(response) == "NOT_FOUND"
@@ -71,23 +87,28 @@ def test_partners_cannot_see_each_others_venues_or_objects(api: Api, other_api: 
     assert other_api.get("/v1/allocations").get_json() == {"data": []}
     assert other_api.delete(f"/v1/allocations/{allocation['id']}").status_code == 404
     assert other_api.patch(f"/v1/resources/{ids['room']}", {"name": "Mine"}).status_code == 404
-    assert other_api.post("/v1/resources", {"venueId": ids["venue"], "name": "R"}).status_code == 404
-    slots = other_api.post(f"/v1/services/{ids['service']}/availability/slots",
-                           {"startTime": "2026-03-02T09:00:00Z", "endTime": "2026-03-02T18:00:00Z"})
+    assert (
+        other_api.post("/v1/resources", {"venueId": ids["venue"], "name": "R"}).status_code == 404
+    )
+    slots = other_api.post(
+        f"/v1/services/{ids['service']}/availability/slots",
+        {"startTime": "2026-03-02T09:00:00Z", "endTime": "2026-03-02T18:00:00Z"},
+    )
     assert slots.status_code == 404
-    assert other_api.post("/v1/bookings", {"serviceId": ids["service"], **BOOKING}).status_code == 404
+    assert (
+        other_api.post("/v1/bookings", {"serviceId": ids["service"], **BOOKING}).status_code == 404
+    )
 
 
-def test_partners_cannot_see_each_others_bookings(
-    api: Api, client, clock: FrozenClock
-) -> None:
+def test_partners_cannot_see_each_others_bookings(api: Api, client, clock: FrozenClock) -> None:
     ids = create_room_service(api)
     venue = db.session.get(Venue, ids["venue"])
     # Two partners at the same venue: each sees only the bookings it made.
     other = Api(client, new_key(clock, manage=False, venues=[venue], name="Other"))
     mine = api.post("/v1/bookings", {"serviceId": ids["service"], **BOOKING}).get_json()
-    theirs = other.post("/v1/bookings", {"serviceId": ids["service"],
-                                         "startTime": "2026-03-02T10:15:00Z"}).get_json()
+    theirs = other.post(
+        "/v1/bookings", {"serviceId": ids["service"], "startTime": "2026-03-02T10:15:00Z"}
+    ).get_json()
 
     assert other.get(f"/v1/bookings/{mine['id']}").status_code == 404
     assert other.post(f"/v1/bookings/{mine['id']}/confirm").status_code == 404

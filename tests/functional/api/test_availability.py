@@ -17,15 +17,19 @@ def slots(api: Api, service_id: int, **body) -> list[dict]:
 
 def test_slots_default_to_the_shortest_option(api: Api) -> None:
     ids = create_room_service(
-        api, variants=[{"durationMinutes": 90}, {"durationMinutes": 30}], bufferAfterMinutes=0,
+        api,
+        variants=[{"durationMinutes": 90}, {"durationMinutes": 30}],
+        bufferAfterMinutes=0,
         gridStepMinutes=30,
     )
     found = slots(api, ids["service"])
     assert [s["startTime"][11:16] for s in found][:3] == ["08:00", "08:30", "09:00"]
     assert found[0]["endTime"] == "2026-03-02T08:30:00Z"
     longer = slots(api, ids["service"], durationMs=90 * 60_000)
-    assert longer[-1] == longer[-1] | {"startTime": "2026-03-02T10:30:00Z",
-                                       "endTime": "2026-03-02T12:00:00Z"}
+    assert longer[-1] == longer[-1] | {
+        "startTime": "2026-03-02T10:30:00Z",
+        "endTime": "2026-03-02T12:00:00Z",
+    }
 
 
 @pytest.mark.parametrize(
@@ -57,36 +61,65 @@ def test_local_times_follow_the_resources_zone(api: Api) -> None:
 
 def test_end_times_for_an_hourly_range_stop_at_the_first_conflict(api: Api) -> None:
     ids = create_room_service(
-        api, variants=None, bufferAfterMinutes=0, gridAlignmentMinutes=30,
+        api,
+        variants=None,
+        bufferAfterMinutes=0,
+        gridAlignmentMinutes=30,
         durationRange={"unit": "HOUR", "minMinutes": 60, "maxMinutes": 240},
     )
-    api.post("/v1/allocations", {"resourceId": ids["room"], "startTime": "2026-03-02T11:30:00Z",
-                                 "endTime": "2026-03-02T12:00:00Z"})
-    response = api.post(f"/v1/services/{ids['service']}/availability/end-times",
-                        {"startTime": "2026-03-02T09:00:00Z"})
+    api.post(
+        "/v1/allocations",
+        {
+            "resourceId": ids["room"],
+            "startTime": "2026-03-02T11:30:00Z",
+            "endTime": "2026-03-02T12:00:00Z",
+        },
+    )
+    response = api.post(
+        f"/v1/services/{ids['service']}/availability/end-times",
+        {"startTime": "2026-03-02T09:00:00Z"},
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert body["startTime"] == "2026-03-02T09:00:00Z"
     assert [(e["endTime"][11:16], e["durationMinutes"]) for e in body["endTimes"]] == [
-        ("10:00", 60), ("10:30", 90), ("11:00", 120), ("11:30", 150)]
+        ("10:00", 60),
+        ("10:30", 90),
+        ("11:00", 120),
+        ("11:30", 150),
+    ]
     # Slots of an hourly range are listed for its minimum duration.
     listed = slots(api, ids["service"])
     assert listed[0]["endTime"] == "2026-03-02T09:00:00Z"
 
     fixed = create_room_service(api)
-    refused = api.post(f"/v1/services/{fixed['service']}/availability/end-times",
-                       {"startTime": "2026-03-02T09:00:00Z"})
+    refused = api.post(
+        f"/v1/services/{fixed['service']}/availability/end-times",
+        {"startTime": "2026-03-02T09:00:00Z"},
+    )
     assert refused.status_code == 422
 
 
 def test_daily_ranges_answer_per_day_with_their_end_days(api: Api) -> None:
-    ids = create_room_service(api, variants=None, bufferAfterMinutes=0,
-                              durationRange={"unit": "DAY", "minDays": 1, "maxDays": 3})
+    ids = create_room_service(
+        api,
+        variants=None,
+        bufferAfterMinutes=0,
+        durationRange={"unit": "DAY", "minDays": 1, "maxDays": 3},
+    )
     # A booking on the 4th cuts runs starting on the 2nd after two days.
-    api.post("/v1/allocations", {"resourceId": ids["room"], "startTime": "2026-03-04T10:00:00Z",
-                                 "endTime": "2026-03-04T11:00:00Z"})
-    response = api.post(f"/v1/services/{ids['service']}/availability/days",
-                        {"firstDay": "2026-03-02", "lastDay": "2026-03-05"})
+    api.post(
+        "/v1/allocations",
+        {
+            "resourceId": ids["room"],
+            "startTime": "2026-03-04T10:00:00Z",
+            "endTime": "2026-03-04T11:00:00Z",
+        },
+    )
+    response = api.post(
+        f"/v1/services/{ids['service']}/availability/days",
+        {"firstDay": "2026-03-02", "lastDay": "2026-03-05"},
+    )
     assert response.status_code == 200
     days = response.get_json()["days"]
     assert [d["day"] for d in days] == ["2026-03-02", "2026-03-03", "2026-03-05"]
@@ -94,44 +127,82 @@ def test_daily_ranges_answer_per_day_with_their_end_days(api: Api) -> None:
     assert [e["lastDay"] for e in days[0]["endDays"]] == ["2026-03-02", "2026-03-03"]
     assert days[0]["endDays"][-1]["endTime"] == "2026-03-03T23:00:00Z"
 
-    ends = api.post(f"/v1/services/{ids['service']}/availability/end-times",
-                    {"startTime": "2026-03-01T23:00:00Z"}).get_json()["endTimes"]
+    ends = api.post(
+        f"/v1/services/{ids['service']}/availability/end-times",
+        {"startTime": "2026-03-01T23:00:00Z"},
+    ).get_json()["endTimes"]
     assert [e["endTime"] for e in ends] == ["2026-03-02T23:00:00Z", "2026-03-03T23:00:00Z"]
 
     # The slot search lists whole days too.
-    whole = api.post(f"/v1/services/{ids['service']}/availability/slots",
-                     {"startTime": "2026-03-01T23:00:00Z", "endTime": "2026-03-03T23:00:00Z"})
+    whole = api.post(
+        f"/v1/services/{ids['service']}/availability/slots",
+        {"startTime": "2026-03-01T23:00:00Z", "endTime": "2026-03-03T23:00:00Z"},
+    )
     assert [s["startTime"] for s in whole.get_json()["slots"]] == [
-        "2026-03-01T23:00:00Z", "2026-03-02T23:00:00Z"]
+        "2026-03-01T23:00:00Z",
+        "2026-03-02T23:00:00Z",
+    ]
 
     hourly_only = create_room_service(api)
-    assert api.post(f"/v1/services/{hourly_only['service']}/availability/days",
-                    {"firstDay": "2026-03-02", "lastDay": "2026-03-05"}).status_code == 422
-    too_many = api.post(f"/v1/services/{ids['service']}/availability/days",
-                        {"firstDay": "2026-03-02", "lastDay": "2026-09-05"})
+    assert (
+        api.post(
+            f"/v1/services/{hourly_only['service']}/availability/days",
+            {"firstDay": "2026-03-02", "lastDay": "2026-03-05"},
+        ).status_code
+        == 422
+    )
+    too_many = api.post(
+        f"/v1/services/{ids['service']}/availability/days",
+        {"firstDay": "2026-03-02", "lastDay": "2026-09-05"},
+    )
     assert too_many.status_code == 422
     assert "lastDay" in too_many.get_json()["error"]["fields"]
 
 
 def test_get_availability_returns_slot_objects_per_variant(api: Api) -> None:
-    ids = create_room_service(api, variants=[{"durationMinutes": 60}, {"durationMinutes": 120}],
-                              bufferAfterMinutes=0, gridStepMinutes=60)
+    ids = create_room_service(
+        api,
+        variants=[{"durationMinutes": 60}, {"durationMinutes": 120}],
+        bufferAfterMinutes=0,
+        gridStepMinutes=60,
+    )
     service = api.get(f"/v1/services/{ids['service']}").get_json()
     short, long = (v["id"] for v in service["variants"])
-    window = {"serviceId": ids["service"], "from": "2026-03-02T09:00:00Z",
-              "to": "2026-03-02T11:00:00Z"}
+    window = {
+        "serviceId": ids["service"],
+        "from": "2026-03-02T09:00:00Z",
+        "to": "2026-03-02T11:00:00Z",
+    }
     response = api.get("/v1/availability", **window)
     assert response.status_code == 200
     assert response.get_json()["slots"] == [
-        {"startTime": "2026-03-02T09:00:00Z", "endTime": "2026-03-02T10:00:00Z",
-         "venueId": ids["venue"], "serviceId": ids["service"], "variantId": short,
-         "resourceId": ids["room"], "durationMinutes": 60},
-        {"startTime": "2026-03-02T09:00:00Z", "endTime": "2026-03-02T11:00:00Z",
-         "venueId": ids["venue"], "serviceId": ids["service"], "variantId": long,
-         "resourceId": ids["room"], "durationMinutes": 120},
-        {"startTime": "2026-03-02T10:00:00Z", "endTime": "2026-03-02T11:00:00Z",
-         "venueId": ids["venue"], "serviceId": ids["service"], "variantId": short,
-         "resourceId": ids["room"], "durationMinutes": 60},
+        {
+            "startTime": "2026-03-02T09:00:00Z",
+            "endTime": "2026-03-02T10:00:00Z",
+            "venueId": ids["venue"],
+            "serviceId": ids["service"],
+            "variantId": short,
+            "resourceId": ids["room"],
+            "durationMinutes": 60,
+        },
+        {
+            "startTime": "2026-03-02T09:00:00Z",
+            "endTime": "2026-03-02T11:00:00Z",
+            "venueId": ids["venue"],
+            "serviceId": ids["service"],
+            "variantId": long,
+            "resourceId": ids["room"],
+            "durationMinutes": 120,
+        },
+        {
+            "startTime": "2026-03-02T10:00:00Z",
+            "endTime": "2026-03-02T11:00:00Z",
+            "venueId": ids["venue"],
+            "serviceId": ids["service"],
+            "variantId": short,
+            "resourceId": ids["room"],
+            "durationMinutes": 60,
+        },
     ]
     only_long = api.get("/v1/availability", **window, variantId=long).get_json()["slots"]
     assert [s["variantId"] for s in only_long] == [long]
@@ -142,26 +213,44 @@ def test_get_availability_returns_slot_objects_per_variant(api: Api) -> None:
 
 
 def test_get_availability_for_hourly_and_daily_services(api: Api) -> None:
-    hourly = create_room_service(api, variants=None, bufferAfterMinutes=0,
-                                 durationRange={"unit": "HOUR", "minMinutes": 60,
-                                                "maxMinutes": 120})
-    found = api.get("/v1/availability", serviceId=hourly["service"],
-                    **{"from": "2026-03-02T09:00:00Z", "to": "2026-03-02T10:00:00Z"})
+    hourly = create_room_service(
+        api,
+        variants=None,
+        bufferAfterMinutes=0,
+        durationRange={"unit": "HOUR", "minMinutes": 60, "maxMinutes": 120},
+    )
+    found = api.get(
+        "/v1/availability",
+        serviceId=hourly["service"],
+        **{"from": "2026-03-02T09:00:00Z", "to": "2026-03-02T10:00:00Z"},
+    )
     assert [(s["variantId"], s["durationMinutes"]) for s in found.get_json()["slots"]] == [
-        (None, 60)]
-    daily = create_room_service(api, variants=None, bufferAfterMinutes=0,
-                                durationRange={"unit": "DAY", "minDays": 1, "maxDays": 2})
-    days = api.get("/v1/availability", serviceId=daily["service"],
-                   **{"from": "2026-03-01T23:00:00Z", "to": "2026-03-02T23:00:00Z"})
+        (None, 60)
+    ]
+    daily = create_room_service(
+        api,
+        variants=None,
+        bufferAfterMinutes=0,
+        durationRange={"unit": "DAY", "minDays": 1, "maxDays": 2},
+    )
+    days = api.get(
+        "/v1/availability",
+        serviceId=daily["service"],
+        **{"from": "2026-03-01T23:00:00Z", "to": "2026-03-02T23:00:00Z"},
+    )
     assert [(s["startTime"], s["durationMinutes"]) for s in days.get_json()["slots"]] == [
-        ("2026-03-01T23:00:00Z", 1440)]
+        ("2026-03-01T23:00:00Z", 1440)
+    ]
 
 
 def test_lead_time_and_horizon_come_from_the_service(api: Api) -> None:
-    ids = create_room_service(api, leadTimeMinutes=600, horizonDays=1, gridStepMinutes=60,
-                              bufferAfterMinutes=0)
-    found = api.post(f"/v1/services/{ids['service']}/availability/slots",
-                     {"startTime": "2026-03-01T00:00:00Z", "endTime": "2026-03-03T00:00:00Z"})
+    ids = create_room_service(
+        api, leadTimeMinutes=600, horizonDays=1, gridStepMinutes=60, bufferAfterMinutes=0
+    )
+    found = api.post(
+        f"/v1/services/{ids['service']}/availability/slots",
+        {"startTime": "2026-03-01T00:00:00Z", "endTime": "2026-03-03T00:00:00Z"},
+    )
     starts = [s["startTime"] for s in found.get_json()["slots"]]
     assert starts[0] == "2026-03-01T10:00:00Z"  # now + 10 h, on the local hour grid
     assert starts[-1] == "2026-03-02T00:00:00Z"  # no later than now + 1 day

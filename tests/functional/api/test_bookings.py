@@ -26,9 +26,15 @@ def hold(api: Api, service_id: int, start: str = TEN, **fields) -> dict:
 def test_a_hold_answers_201_with_the_booking(api: Api, ids: dict) -> None:
     booking = hold(api, ids["service"], customer={"name": "Ada", "email": "ada@example.org"})
     assert booking == booking | {
-        "status": "hold", "venueId": ids["venue"], "serviceId": ids["service"],
-        "resourceIds": [ids["room"]], "startTime": TEN, "endTime": "2026-03-02T10:00:00Z",
-        "expiresAt": "2026-03-01T00:10:00Z", "guests": 1, "groupId": None,
+        "status": "hold",
+        "venueId": ids["venue"],
+        "serviceId": ids["service"],
+        "resourceIds": [ids["room"]],
+        "startTime": TEN,
+        "endTime": "2026-03-02T10:00:00Z",
+        "expiresAt": "2026-03-01T00:10:00Z",
+        "guests": 1,
+        "groupId": None,
         "createdAt": "2026-03-01T00:00:00Z",
     }
     assert booking["reference"].startswith("BK-")
@@ -39,16 +45,20 @@ def test_a_hold_answers_201_with_the_booking(api: Api, ids: dict) -> None:
 def test_a_taken_range_gets_409_slot_taken_with_alternatives(api: Api, ids: dict) -> None:
     hold(api, ids["service"])
     # Overlapping through the after-buffer counts too.
-    response = api.post("/v1/bookings", {"serviceId": ids["service"],
-                                         "startTime": "2026-03-02T10:15:00Z"})
+    response = api.post(
+        "/v1/bookings", {"serviceId": ids["service"], "startTime": "2026-03-02T10:15:00Z"}
+    )
     assert response.status_code == 201
     taken = api.post("/v1/bookings", {"serviceId": ids["service"], "startTime": TEN})
     assert taken.status_code == 409
     error = taken.get_json()["error"]
     assert error["code"] == "SLOT_TAKEN"
     assert error["message"]
-    assert error["alternatives"] == ["2026-03-02T11:30:00Z", "2026-03-02T12:45:00Z",
-                                     "2026-03-02T14:00:00Z"]
+    assert error["alternatives"] == [
+        "2026-03-02T11:30:00Z",
+        "2026-03-02T12:45:00Z",
+        "2026-03-02T14:00:00Z",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -85,12 +95,17 @@ def test_booking_input_is_validated(api: Api, ids: dict, body: dict, field: str)
 
 
 @pytest.mark.parametrize(
-    "raw", [b"{", b"[1, 2]", b"\xff\xfe", b"null", b"[" * 100_000], ids=["cut", "array", "bytes",
-                                                                     "null", "deep"]
+    "raw",
+    [b"{", b"[1, 2]", b"\xff\xfe", b"null", b"[" * 100_000],
+    ids=["cut", "array", "bytes", "null", "deep"],
 )
 def test_a_malformed_body_gets_422_not_500(api: Api, raw: bytes) -> None:
-    response = api.client.post("/v1/bookings", data=raw, content_type="application/json",
-                               headers={"Authorization": f"Bearer {api.key}"})
+    response = api.client.post(
+        "/v1/bookings",
+        data=raw,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {api.key}"},
+    )
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"] == {"body": "The body must be a JSON object."}
 
@@ -113,8 +128,10 @@ def test_a_wrong_method_gets_405_in_the_envelope(api: Api) -> None:
 
 def test_confirm_then_confirm_again(api: Api, ids: dict) -> None:
     booking = hold(api, ids["service"])
-    confirmed = api.post(f"/v1/bookings/{booking['id']}/confirm",
-                         {"customer": {"name": "Grace", "phone": "+49 30 1234"}})
+    confirmed = api.post(
+        f"/v1/bookings/{booking['id']}/confirm",
+        {"customer": {"name": "Grace", "phone": "+49 30 1234"}},
+    )
     assert confirmed.status_code == 200
     assert confirmed.get_json()["status"] == "confirmed"
     assert confirmed.get_json()["customer"]["name"] == "Grace"
@@ -133,8 +150,9 @@ def test_confirming_after_the_hold_lapsed_gets_409_hold_expired(
     assert response.status_code == 409
     assert error_code(response) == "HOLD_EXPIRED"
     # The lapsed hold blocks nothing: the same range can be held again.
-    assert api.post("/v1/bookings", {"serviceId": ids["service"],
-                                     "startTime": TEN}).status_code == 201
+    assert (
+        api.post("/v1/bookings", {"serviceId": ids["service"], "startTime": TEN}).status_code == 201
+    )
 
 
 def test_cancel_frees_the_range_and_a_cancelled_booking_cannot_be_confirmed(
@@ -149,37 +167,58 @@ def test_cancel_frees_the_range_and_a_cancelled_booking_cannot_be_confirmed(
     response = api.post(f"/v1/bookings/{booking['id']}/confirm")
     assert response.status_code == 409
     assert error_code(response) == "INVALID_STATE"
-    assert api.post("/v1/bookings", {"serviceId": ids["service"],
-                                     "startTime": TEN}).status_code == 201
+    assert (
+        api.post("/v1/bookings", {"serviceId": ids["service"], "startTime": TEN}).status_code == 201
+    )
 
 
 def test_hourly_and_daily_bookings(api: Api) -> None:
-    hourly = create_room_service(api, variants=None, bufferAfterMinutes=0,
-                                 gridAlignmentMinutes=30,
-                                 durationRange={"unit": "HOUR", "minMinutes": 60,
-                                                "maxMinutes": 180})
+    hourly = create_room_service(
+        api,
+        variants=None,
+        bufferAfterMinutes=0,
+        gridAlignmentMinutes=30,
+        durationRange={"unit": "HOUR", "minMinutes": 60, "maxMinutes": 180},
+    )
     two_hours = hold(api, hourly["service"], endTime="2026-03-02T11:00:00Z")
     assert two_hours["variantId"] is None
-    too_long = api.post("/v1/bookings", {"serviceId": hourly["service"],
-                                         "startTime": "2026-03-03T09:00:00Z",
-                                         "endTime": "2026-03-03T14:00:00Z"})
+    too_long = api.post(
+        "/v1/bookings",
+        {
+            "serviceId": hourly["service"],
+            "startTime": "2026-03-03T09:00:00Z",
+            "endTime": "2026-03-03T14:00:00Z",
+        },
+    )
     assert too_long.status_code == 422
     assert "endTime" in too_long.get_json()["error"]["fields"]
 
-    daily = create_room_service(api, variants=None, bufferAfterMinutes=0,
-                                durationRange={"unit": "DAY", "minDays": 1, "maxDays": 3})
+    daily = create_room_service(
+        api,
+        variants=None,
+        bufferAfterMinutes=0,
+        durationRange={"unit": "DAY", "minDays": 1, "maxDays": 3},
+    )
     # Around the clock, a two-day rental is one continuous booking.
-    rental = hold(api, daily["service"], start="2026-03-01T23:00:00Z",
-                  endTime="2026-03-03T23:00:00Z")
-    assert (rental["startTime"], rental["endTime"]) == ("2026-03-01T23:00:00Z",
-                                                        "2026-03-03T23:00:00Z")
+    rental = hold(
+        api, daily["service"], start="2026-03-01T23:00:00Z", endTime="2026-03-03T23:00:00Z"
+    )
+    assert (rental["startTime"], rental["endTime"]) == (
+        "2026-03-01T23:00:00Z",
+        "2026-03-03T23:00:00Z",
+    )
 
 
 def test_list_bookings_pages_with_a_cursor_and_filters(
     api: Api, ids: dict, clock: FrozenClock
 ) -> None:
-    starts = ["2026-03-02T09:00:00Z", "2026-03-02T10:15:00Z", "2026-03-02T11:30:00Z",
-              "2026-03-03T09:00:00Z", "2026-03-03T10:15:00Z"]
+    starts = [
+        "2026-03-02T09:00:00Z",
+        "2026-03-02T10:15:00Z",
+        "2026-03-02T11:30:00Z",
+        "2026-03-03T09:00:00Z",
+        "2026-03-03T10:15:00Z",
+    ]
     made = [hold(api, ids["service"], start=s) for s in starts]
     api.post(f"/v1/bookings/{made[0]['id']}/confirm")
     api.post(f"/v1/bookings/{made[1]['id']}/cancel")

@@ -12,9 +12,12 @@ from tests.functional.api.conftest import Api, create_room_service, error_code, 
 def _hold(api: Api, ids: dict[str, int], hour: int):
     return api.post(
         "/v1/bookings",
-        json={"serviceId": ids["service"], "resourceId": ids["room"],
-              "startTime": f"2026-03-02T{hour:02d}:00:00Z",
-              "endTime": f"2026-03-02T{hour + 1:02d}:00:00Z"},
+        json={
+            "serviceId": ids["service"],
+            "resourceId": ids["room"],
+            "startTime": f"2026-03-02T{hour:02d}:00:00Z",
+            "endTime": f"2026-03-02T{hour + 1:02d}:00:00Z",
+        },
     )
 
 

@@ -39,8 +39,10 @@ def test_the_same_key_and_body_replay_the_first_answer(api: Api, body: dict) -> 
     assert bookings() == 1
     # Key order in the JSON does not matter.
     reordered = dict(reversed(list(body.items())))
-    assert api.post("/v1/bookings", reordered,
-                    headers={"Idempotency-Key": "order-1"}).get_json() == first.get_json()
+    assert (
+        api.post("/v1/bookings", reordered, headers={"Idempotency-Key": "order-1"}).get_json()
+        == first.get_json()
+    )
 
 
 def test_a_stored_error_replays_too(api: Api, body: dict) -> None:
@@ -55,20 +57,25 @@ def test_a_stored_error_replays_too(api: Api, body: dict) -> None:
 
 def test_the_same_key_with_another_body_gets_422(api: Api, body: dict) -> None:
     api.post("/v1/bookings", body, headers={"Idempotency-Key": "order-2"})
-    other = api.post("/v1/bookings", body | {"guests": 1, "startTime": "2026-03-02T10:15:00Z"},
-                     headers={"Idempotency-Key": "order-2"})
+    other = api.post(
+        "/v1/bookings",
+        body | {"guests": 1, "startTime": "2026-03-02T10:15:00Z"},
+        headers={"Idempotency-Key": "order-2"},
+    )
     assert other.status_code == 422
     assert error_code(other) == "IDEMPOTENCY_KEY_REUSED"
-    elsewhere = api.post("/v1/venues", {"name": "V", "timezone": "UTC"},
-                         headers={"Idempotency-Key": "order-2"})
+    elsewhere = api.post(
+        "/v1/venues", {"name": "V", "timezone": "UTC"}, headers={"Idempotency-Key": "order-2"}
+    )
     assert error_code(elsewhere) == "IDEMPOTENCY_KEY_REUSED"
     assert bookings() == 1
 
 
 def test_keys_are_per_partner(api: Api, other_api: Api, body: dict) -> None:
     api.post("/v1/bookings", body, headers={"Idempotency-Key": "shared"})
-    theirs = other_api.post("/v1/venues", {"name": "V", "timezone": "UTC"},
-                            headers={"Idempotency-Key": "shared"})
+    theirs = other_api.post(
+        "/v1/venues", {"name": "V", "timezone": "UTC"}, headers={"Idempotency-Key": "shared"}
+    )
     assert theirs.status_code == 201
 
 
@@ -82,8 +89,10 @@ def test_keys_live_24_hours(api: Api, body: dict, clock: FrozenClock) -> None:
     first = api.post("/v1/bookings", body, headers={"Idempotency-Key": "daily"}).get_json()
     api.post(f"/v1/bookings/{first['id']}/cancel")
     clock.advance(timedelta(hours=23, minutes=59))
-    assert api.post("/v1/bookings", body,
-                    headers={"Idempotency-Key": "daily"}).get_json()["id"] == first["id"]
+    assert (
+        api.post("/v1/bookings", body, headers={"Idempotency-Key": "daily"}).get_json()["id"]
+        == first["id"]
+    )
     clock.advance(timedelta(minutes=1))
     later = dict(body, startTime="2026-03-03T09:00:00Z")  # another body: no mismatch now
     fresh = api.post("/v1/bookings", later, headers={"Idempotency-Key": "daily"})
@@ -95,8 +104,9 @@ def test_keys_live_24_hours(api: Api, body: dict, clock: FrozenClock) -> None:
 def test_a_key_still_in_progress_gets_409(api: Api, body: dict) -> None:
     api.post("/v1/bookings", body, headers={"Idempotency-Key": "slow"})
     # As if the first request were still running: its record has no answer yet.
-    db.session.execute(sa.update(IdempotencyRecord).values(response_status=None,
-                                                           response_body=None))
+    db.session.execute(
+        sa.update(IdempotencyRecord).values(response_status=None, response_body=None)
+    )
     db.session.commit()
     response = api.post("/v1/bookings", body, headers={"Idempotency-Key": "slow"})
     assert response.status_code == 409
@@ -105,8 +115,14 @@ def test_a_key_still_in_progress_gets_409(api: Api, body: dict) -> None:
 
 @pytest.mark.parametrize("key", ["", "x" * 201, "naïve"], ids=["empty", "long", "non-ascii"])
 def test_a_malformed_key_gets_422(api: Api, body: dict, key: str) -> None:
-    response = api.client.post("/v1/bookings", json=body, headers={
-        "Authorization": f"Bearer {api.key}", "Idempotency-Key": key.encode().decode("latin-1")})
+    response = api.client.post(
+        "/v1/bookings",
+        json=body,
+        headers={
+            "Authorization": f"Bearer {api.key}",
+            "Idempotency-Key": key.encode().decode("latin-1"),
+        },
+    )
     assert response.status_code == 422
     assert "Idempotency-Key" in response.get_json()["error"]["fields"]
 

@@ -25,11 +25,16 @@ def app_settings(app_settings: dict) -> dict:
 
 def test_32_concurrent_posts_for_one_range_give_exactly_one_201(api: Api, live_server) -> None:
     ids = create_room_service(api)
-    body = {"serviceId": ids["service"], "resourceId": ids["room"],
-            "startTime": "2026-03-02T09:00:00Z", "endTime": "2026-03-02T10:00:00Z"}
+    body = {
+        "serviceId": ids["service"],
+        "resourceId": ids["room"],
+        "startTime": "2026-03-02T09:00:00Z",
+        "endTime": "2026-03-02T10:00:00Z",
+    }
 
-    results = race(f"{live_server.url}/v1/bookings", body,
-                   {"Authorization": f"Bearer {api.key}"}, RACERS)
+    results = race(
+        f"{live_server.url}/v1/bookings", body, {"Authorization": f"Bearer {api.key}"}, RACERS
+    )
 
     outcomes = Counter(
         (status, payload.get("error", {}).get("code", "created")) for status, payload in results

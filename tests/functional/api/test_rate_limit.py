@@ -16,9 +16,7 @@ def app_settings(app_settings: dict) -> dict:
     }
 
 
-def test_the_fourth_call_in_a_minute_gets_429_with_retry_after(
-    api: Api, other_api: Api
-) -> None:
+def test_the_fourth_call_in_a_minute_gets_429_with_retry_after(api: Api, other_api: Api) -> None:
     for _ in range(3):
         assert api.get("/v1/venues").status_code == 200
     limited = api.get("/v1/venues")
@@ -30,4 +28,3 @@ def test_the_fourth_call_in_a_minute_gets_429_with_retry_after(
     assert api.post("/v1/venues", {"name": "V", "timezone": "UTC"}).status_code == 429
     # Another key has its own budget.
     assert other_api.get("/v1/venues").status_code == 200
-

@@ -41,15 +41,23 @@ def seeded(api: Api) -> Api:
     ids = create_room_service(
         api, variants=None, durationRange={"unit": "HOUR", "minMinutes": 60, "maxMinutes": 240}
     )
-    create_room_service(api, variants=None, durationRange={"unit": "DAY", "minDays": 1,
-                                                           "maxDays": 3})
-    api.post("/v1/bookings", {"serviceId": ids["service"], "startTime": "2026-03-02T09:00:00Z",
-                              "endTime": "2026-03-02T11:00:00Z"})
+    create_room_service(
+        api, variants=None, durationRange={"unit": "DAY", "minDays": 1, "maxDays": 3}
+    )
+    api.post(
+        "/v1/bookings",
+        {
+            "serviceId": ids["service"],
+            "startTime": "2026-03-02T09:00:00Z",
+            "endTime": "2026-03-02T11:00:00Z",
+        },
+    )
     return api
 
 
-def run_operation(operation, mode: GenerationMode, headers: dict, tally: Counter,
-                  failures: list) -> None:
+def run_operation(
+    operation, mode: GenerationMode, headers: dict, tally: Counter, failures: list
+) -> None:
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
         max_examples=EXAMPLES_PER_OPERATION,
@@ -66,16 +74,16 @@ def run_operation(operation, mode: GenerationMode, headers: dict, tally: Counter
         try:
             case.validate_response(response, checks=CHECKS)
         except BaseExceptionGroup as failure:  # collected, then reported at once
-            failures.extend(f"{operation.label} [{mode.value}]: {type(f).__name__}: {f}"
-                            for f in failure.exceptions)
+            failures.extend(
+                f"{operation.label} [{mode.value}]: {type(f).__name__}: {f}"
+                for f in failure.exceptions
+            )
 
     exercise()
 
 
 @pytest.mark.usefixtures("backend")
-def test_schemathesis_finds_no_server_errors_or_schema_violations(
-    app: Flask, seeded: Api
-) -> None:
+def test_schemathesis_finds_no_server_errors_or_schema_violations(app: Flask, seeded: Api) -> None:
     schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", app)
     headers = {"Authorization": f"Bearer {seeded.key}"}
     tally: Counter = Counter()
@@ -85,8 +93,7 @@ def test_schemathesis_finds_no_server_errors_or_schema_violations(
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             run_operation(operation, mode, headers, tally, failures)
 
-    print(f"schemathesis: {len(operations)} operations, {dict(tally)}, "
-          f"{len(failures)} failures")
+    print(f"schemathesis: {len(operations)} operations, {dict(tally)}, {len(failures)} failures")
     assert tally["examples"] >= len(operations) * 2
     assert tally["5xx"] == 0
     assert failures == []

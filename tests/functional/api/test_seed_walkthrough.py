@@ -11,16 +11,23 @@ def test_seed_000_walkthrough(api: Api) -> None:
 
     block = api.post(
         "/v1/allocations",
-        {"resourceId": ids["room"], "startTime": "2026-03-01T08:00:00Z",
-         "endTime": "2026-03-01T09:00:00Z", "reason": "maintenance"},
+        {
+            "resourceId": ids["room"],
+            "startTime": "2026-03-01T08:00:00Z",
+            "endTime": "2026-03-01T09:00:00Z",
+            "reason": "maintenance",
+        },
     )
     assert block.status_code == 201
     assert block.get_json()["resourceId"] == ids["room"]
 
     slots = api.post(
         f"/v1/services/{ids['service']}/availability/slots",
-        {"startTime": "2026-03-01T09:00:00Z", "endTime": "2026-03-01T18:00:00Z",
-         "durationMs": 3600000},
+        {
+            "startTime": "2026-03-01T09:00:00Z",
+            "endTime": "2026-03-01T18:00:00Z",
+            "durationMs": 3600000,
+        },
     )
     assert slots.status_code == 200
     body = slots.get_json()
@@ -36,8 +43,12 @@ def test_seed_000_walkthrough(api: Api) -> None:
         "localEndTime": "2026-03-01T11:00:00+01:00",
     }
 
-    booking = {"serviceId": ids["service"], "resourceId": ids["room"],
-               "startTime": "2026-03-01T09:00:00Z", "endTime": "2026-03-01T10:00:00Z"}
+    booking = {
+        "serviceId": ids["service"],
+        "resourceId": ids["room"],
+        "startTime": "2026-03-01T09:00:00Z",
+        "endTime": "2026-03-01T10:00:00Z",
+    }
     held = api.post("/v1/bookings", booking)
     assert held.status_code == 201
     hold = held.get_json()

@@ -26,24 +26,41 @@ HOURS = {"mon": [["09:00", "13:00"], ["14:00", "18:00"]], "sat": [["10:00", "00:
 
 
 def test_resource_create_read_patch(api: Api, venue_id: int) -> None:
-    created = api.post("/v1/resources", {
-        "venueId": venue_id, "name": "Therapist Ana", "kind": "staff", "capacity": 1,
-        "timezone": "Europe/Lisbon", "metadata": {"languages": ["pt", "en"]},
-        "skills": ["massage"], "workingHours": HOURS, "exceptions": {"2026-12-25": []},
-    })
+    created = api.post(
+        "/v1/resources",
+        {
+            "venueId": venue_id,
+            "name": "Therapist Ana",
+            "kind": "staff",
+            "capacity": 1,
+            "timezone": "Europe/Lisbon",
+            "metadata": {"languages": ["pt", "en"]},
+            "skills": ["massage"],
+            "workingHours": HOURS,
+            "exceptions": {"2026-12-25": []},
+        },
+    )
     assert created.status_code == 201
     resource = created.get_json()
     assert resource == {
-        "id": resource["id"], "venueId": venue_id, "name": "Therapist Ana", "kind": "staff",
-        "timezone": "Europe/Lisbon", "capacity": 1, "metadata": {"languages": ["pt", "en"]},
-        "skills": ["massage"], "workingHours": HOURS, "exceptions": {"2026-12-25": []},
+        "id": resource["id"],
+        "venueId": venue_id,
+        "name": "Therapist Ana",
+        "kind": "staff",
+        "timezone": "Europe/Lisbon",
+        "capacity": 1,
+        "metadata": {"languages": ["pt", "en"]},
+        "skills": ["massage"],
+        "workingHours": HOURS,
+        "exceptions": {"2026-12-25": []},
         "active": True,
     }
     assert api.get(f"/v1/resources/{resource['id']}").get_json() == resource
     assert api.get("/v1/resources", venueId=venue_id).get_json() == {"data": [resource]}
 
-    patched = api.patch(f"/v1/resources/{resource['id']}",
-                        {"workingHours": None, "capacity": 2}).get_json()
+    patched = api.patch(
+        f"/v1/resources/{resource['id']}", {"workingHours": None, "capacity": 2}
+    ).get_json()
     assert patched["workingHours"] is None  # now around the clock
     assert patched["capacity"] == 2
     assert patched["name"] == "Therapist Ana"  # unsent fields stay
@@ -87,12 +104,18 @@ def test_resource_validation_names_the_field(
 @pytest.mark.parametrize(
     ("hours", "message"),
     [
-        ({"workingHours": {"tue": [["18:00", "09:00"]]}},
-         "The period 18:00-09:00 closes before it opens."),
-        ({"workingHours": {"tue": [["11:00", "14:00"], ["09:00", "12:00"]]}},
-         "The periods overlap."),
-        ({"exceptions": {"2026-12-24": [["20:00", "00:00"], ["21:00", "22:00"]]}},
-         "The periods overlap."),
+        (
+            {"workingHours": {"tue": [["18:00", "09:00"]]}},
+            "The period 18:00-09:00 closes before it opens.",
+        ),
+        (
+            {"workingHours": {"tue": [["11:00", "14:00"], ["09:00", "12:00"]]}},
+            "The periods overlap.",
+        ),
+        (
+            {"exceptions": {"2026-12-24": [["20:00", "00:00"], ["21:00", "22:00"]]}},
+            "The periods overlap.",
+        ),
         ({"workingHours": {}}, NEVER_OPEN),
         ({"workingHours": {"mon": [], "sun": []}}, NEVER_OPEN),
     ],
@@ -127,8 +150,10 @@ def test_only_staff_members_have_skills(api: Api, venue_id: int) -> None:
     assert room.status_code == 422
     assert room.get_json()["error"]["fields"] == {"skills": "Only staff members have skills."}
 
-    ana = api.post("/v1/resources", {"venueId": venue_id, "name": "Ana", "kind": "staff",
-                                     "skills": ["massage"]}).get_json()
+    ana = api.post(
+        "/v1/resources",
+        {"venueId": venue_id, "name": "Ana", "kind": "staff", "skills": ["massage"]},
+    ).get_json()
     # A staff member turned into a place would keep skills no rule reads: refused...
     to_room = api.patch(f"/v1/resources/{ana['id']}", {"kind": "room"})
     assert to_room.status_code == 422
@@ -141,14 +166,26 @@ def test_only_staff_members_have_skills(api: Api, venue_id: int) -> None:
 
 def test_skills_are_spelled_as_the_admin_spells_them(api: Api) -> None:
     ids = create_room_service(api)
-    staff = api.post("/v1/resources", {"venueId": ids["venue"], "name": "Ana", "kind": "staff",
-                                       "skills": [" Massage", "facial", "massage"]})
+    staff = api.post(
+        "/v1/resources",
+        {
+            "venueId": ids["venue"],
+            "name": "Ana",
+            "kind": "staff",
+            "skills": [" Massage", "facial", "massage"],
+        },
+    )
     assert staff.get_json()["skills"] == ["facial", "massage"]
-    service = api.post("/v1/services", {
-        "venueId": ids["venue"], "name": "Massage", "resourceIds": [ids["room"],
-                                                                    staff.get_json()["id"]],
-        "variants": [{"durationMinutes": 60}], "requiredSkills": ["MASSAGE "],
-    })
+    service = api.post(
+        "/v1/services",
+        {
+            "venueId": ids["venue"],
+            "name": "Massage",
+            "resourceIds": [ids["room"], staff.get_json()["id"]],
+            "variants": [{"durationMinutes": 60}],
+            "requiredSkills": ["MASSAGE "],
+        },
+    )
     assert service.status_code == 201, service.get_json()
     assert service.get_json()["requiredSkills"] == ["massage"]
 
@@ -168,46 +205,86 @@ def test_services_with_variants_or_a_duration_range(api: Api) -> None:
     assert fixed["bufferAfterMinutes"] == 15
     assert fixed["gridStepMinutes"] is None
 
-    hourly = api.post("/v1/services", {
-        "venueId": ids["venue"], "name": "Studio by the hour", "resourceIds": [ids["room"]],
-        "durationRange": {"unit": "HOUR", "minMinutes": 60, "maxMinutes": 240},
-        "gridAlignmentMinutes": 30, "leadTimeMinutes": 60, "horizonDays": 30,
-    })
+    hourly = api.post(
+        "/v1/services",
+        {
+            "venueId": ids["venue"],
+            "name": "Studio by the hour",
+            "resourceIds": [ids["room"]],
+            "durationRange": {"unit": "HOUR", "minMinutes": 60, "maxMinutes": 240},
+            "gridAlignmentMinutes": 30,
+            "leadTimeMinutes": 60,
+            "horizonDays": 30,
+        },
+    )
     assert hourly.status_code == 201
     assert hourly.get_json()["durationRange"] == {
-        "unit": "HOUR", "minMinutes": 60, "maxMinutes": 240, "minDays": None, "maxDays": None,
+        "unit": "HOUR",
+        "minMinutes": 60,
+        "maxMinutes": 240,
+        "minDays": None,
+        "maxDays": None,
     }
     assert hourly.get_json()["variants"] == []
-    daily = api.post("/v1/services", {
-        "venueId": ids["venue"], "name": "Van", "resourceIds": [ids["room"]],
-        "durationRange": {"unit": "DAY", "minDays": 1, "maxDays": 7},
-    })
+    daily = api.post(
+        "/v1/services",
+        {
+            "venueId": ids["venue"],
+            "name": "Van",
+            "resourceIds": [ids["room"]],
+            "durationRange": {"unit": "DAY", "minDays": 1, "maxDays": 7},
+        },
+    )
     assert daily.get_json()["durationRange"]["maxDays"] == 7
     listed = api.get("/v1/services", venueId=ids["venue"]).get_json()["data"]
-    assert [s["id"] for s in listed] == [ids["service"], hourly.get_json()["id"],
-                                         daily.get_json()["id"]]
+    assert [s["id"] for s in listed] == [
+        ids["service"],
+        hourly.get_json()["id"],
+        daily.get_json()["id"],
+    ]
 
 
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
         ({}, "variants"),  # neither
-        ({"variants": [{"durationMinutes": 60}],
-          "durationRange": {"unit": "DAY", "minDays": 1, "maxDays": 2}}, "variants"),  # both
-        ({"durationRange": {"unit": "HOUR", "minMinutes": 120, "maxMinutes": 60}},
-         "durationRange.minMinutes"),
+        (
+            {
+                "variants": [{"durationMinutes": 60}],
+                "durationRange": {"unit": "DAY", "minDays": 1, "maxDays": 2},
+            },
+            "variants",
+        ),  # both
+        (
+            {"durationRange": {"unit": "HOUR", "minMinutes": 120, "maxMinutes": 60}},
+            "durationRange.minMinutes",
+        ),
         ({"durationRange": {"unit": "DAY", "minDays": 3, "maxDays": 1}}, "durationRange.minDays"),
-        ({"durationRange": {"unit": "HOUR", "minMinutes": 50, "maxMinutes": 120}},
-         "durationRange.minMinutes"),  # off the 15-minute alignment
+        (
+            {"durationRange": {"unit": "HOUR", "minMinutes": 50, "maxMinutes": 120}},
+            "durationRange.minMinutes",
+        ),  # off the 15-minute alignment
         ({"durationRange": {"unit": "WEEK"}}, "durationRange"),
         ({"variants": [{"durationMinutes": 0}]}, "variants.0.durationMinutes"),
         ({"variants": [{"durationMinutes": 60}], "resourceIds": []}, "resourceIds"),
         ({"variants": [{"durationMinutes": 60}], "resourceIds": [999]}, "resourceIds"),
-        ({"variants": [{"durationMinutes": 60}], "gridAlignmentMinutes": 0},
-         "gridAlignmentMinutes"),
+        (
+            {"variants": [{"durationMinutes": 60}], "gridAlignmentMinutes": 0},
+            "gridAlignmentMinutes",
+        ),
     ],
-    ids=["neither", "both", "min-over-max", "days-min-over-max", "off-alignment",
-         "unknown-unit", "zero-duration", "no-resource", "foreign-resource", "zero-alignment"],
+    ids=[
+        "neither",
+        "both",
+        "min-over-max",
+        "days-min-over-max",
+        "off-alignment",
+        "unknown-unit",
+        "zero-duration",
+        "no-resource",
+        "foreign-resource",
+        "zero-alignment",
+    ],
 )
 def test_service_validation_names_the_field(api: Api, fields: dict, field: str) -> None:
     ids = create_room_service(api)
@@ -218,8 +295,9 @@ def test_service_validation_names_the_field(api: Api, fields: dict, field: str) 
 
 
 def _staff(api: Api, venue: int, skills: list[str]) -> int:
-    staff = api.post("/v1/resources", {"venueId": venue, "name": "Ana", "kind": "staff",
-                                       "skills": skills})
+    staff = api.post(
+        "/v1/resources", {"venueId": venue, "name": "Ana", "kind": "staff", "skills": skills}
+    )
     assert staff.status_code == 201, staff.get_json()
     return staff.get_json()["id"]
 
@@ -227,21 +305,45 @@ def _staff(api: Api, venue: int, skills: list[str]) -> int:
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"leadTimeMinutes": 2 * 24 * 60 + 1, "horizonDays": 2}, "leadTimeMinutes",
-         "The lead time is longer than the horizon: nothing could ever be booked."),
-        ({"gridStepMinutes": 20}, "gridStepMinutes",
-         "The step must be a multiple of the 15-minute alignment."),
-        ({"requiredSkills": ["massage"], "staff": ["facial"]}, "requiredSkills",
-         "No chosen staff member has all these skills: choose one who has them."),
-        ({"requiredSkills": ["massage"]}, "requiredSkills",
-         "No chosen staff member has all these skills: choose one who has them."),
-        ({"staff": ["massage"]}, "requiredSkills",
-         "Staff members are only booked when the service requires skills: name them."),
-        ({"staff": ["massage"], "requiredSkills": ["massage"], "onlyStaff": True},
-         "resourceIds", "Choose at least one place (a resource that is not staff)."),
+        (
+            {"leadTimeMinutes": 2 * 24 * 60 + 1, "horizonDays": 2},
+            "leadTimeMinutes",
+            "The lead time is longer than the horizon: nothing could ever be booked.",
+        ),
+        (
+            {"gridStepMinutes": 20},
+            "gridStepMinutes",
+            "The step must be a multiple of the 15-minute alignment.",
+        ),
+        (
+            {"requiredSkills": ["massage"], "staff": ["facial"]},
+            "requiredSkills",
+            "No chosen staff member has all these skills: choose one who has them.",
+        ),
+        (
+            {"requiredSkills": ["massage"]},
+            "requiredSkills",
+            "No chosen staff member has all these skills: choose one who has them.",
+        ),
+        (
+            {"staff": ["massage"]},
+            "requiredSkills",
+            "Staff members are only booked when the service requires skills: name them.",
+        ),
+        (
+            {"staff": ["massage"], "requiredSkills": ["massage"], "onlyStaff": True},
+            "resourceIds",
+            "Choose at least one place (a resource that is not staff).",
+        ),
     ],
-    ids=["lead-over-horizon", "step-off-alignment", "skills-nobody-chosen-has",
-         "skills-without-staff", "staff-without-skills", "staff-only"],
+    ids=[
+        "lead-over-horizon",
+        "step-off-alignment",
+        "skills-nobody-chosen-has",
+        "skills-without-staff",
+        "staff-without-skills",
+        "staff-only",
+    ],
 )
 def test_service_set_up_rules_are_the_admins(
     api: Api, fields: dict, field: str, message: str
@@ -252,8 +354,12 @@ def test_service_set_up_rules_are_the_admins(
     if "staff" in fields:
         staff = _staff(api, ids["venue"], fields.pop("staff"))
         chosen = [staff] if fields.pop("onlyStaff", False) else [*chosen, staff]
-    body = {"venueId": ids["venue"], "name": "S", "resourceIds": chosen,
-            "variants": [{"durationMinutes": 60}]} | fields
+    body = {
+        "venueId": ids["venue"],
+        "name": "S",
+        "resourceIds": chosen,
+        "variants": [{"durationMinutes": 60}],
+    } | fields
     response = api.post("/v1/services", body)
     assert response.status_code == 422
     error = response.get_json()["error"]
@@ -264,36 +370,60 @@ def test_service_set_up_rules_are_the_admins(
 def test_a_service_with_skilled_staff_and_a_place_is_accepted(api: Api) -> None:
     ids = create_room_service(api)
     staff = _staff(api, ids["venue"], ["facial", "massage"])
-    response = api.post("/v1/services", {
-        "venueId": ids["venue"], "name": "Massage", "resourceIds": [ids["room"], staff],
-        "variants": [{"durationMinutes": 60}], "requiredSkills": ["massage"],
-        "gridStepMinutes": 30, "leadTimeMinutes": 24 * 60, "horizonDays": 1,
-    })
+    response = api.post(
+        "/v1/services",
+        {
+            "venueId": ids["venue"],
+            "name": "Massage",
+            "resourceIds": [ids["room"], staff],
+            "variants": [{"durationMinutes": 60}],
+            "requiredSkills": ["massage"],
+            "gridStepMinutes": 30,
+            "leadTimeMinutes": 24 * 60,
+            "horizonDays": 1,
+        },
+    )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["requiredSkills"] == ["massage"]
 
 
 def test_allocations_create_list_get_delete(api: Api) -> None:
     ids = create_room_service(api)
-    one_off = api.post("/v1/allocations", {
-        "resourceId": ids["room"], "startTime": "2026-03-02T08:00:00+01:00",
-        "endTime": "2026-03-02T09:00:00+01:00", "reason": "cleaning",
-    })
+    one_off = api.post(
+        "/v1/allocations",
+        {
+            "resourceId": ids["room"],
+            "startTime": "2026-03-02T08:00:00+01:00",
+            "endTime": "2026-03-02T09:00:00+01:00",
+            "reason": "cleaning",
+        },
+    )
     assert one_off.status_code == 201
     assert one_off.get_json() == {
-        "id": one_off.get_json()["id"], "resourceId": ids["room"],
-        "startTime": "2026-03-02T07:00:00Z", "endTime": "2026-03-02T08:00:00Z",
-        "reason": "cleaning", "recurrence": None,
+        "id": one_off.get_json()["id"],
+        "resourceId": ids["room"],
+        "startTime": "2026-03-02T07:00:00Z",
+        "endTime": "2026-03-02T08:00:00Z",
+        "reason": "cleaning",
+        "recurrence": None,
     }
-    lunch = api.post("/v1/allocations", {
-        "resourceId": ids["room"], "startTime": "2026-03-02T11:00:00Z",
-        "endTime": "2026-03-02T12:00:00Z", "reason": "lunch",
-        "recurrence": {"weekdays": ["fri", "mon"], "until": "2026-06-30"},
-    }).get_json()
+    lunch = api.post(
+        "/v1/allocations",
+        {
+            "resourceId": ids["room"],
+            "startTime": "2026-03-02T11:00:00Z",
+            "endTime": "2026-03-02T12:00:00Z",
+            "reason": "lunch",
+            "recurrence": {"weekdays": ["fri", "mon"], "until": "2026-06-30"},
+        },
+    ).get_json()
     assert lunch["recurrence"] == {"weekdays": ["mon", "fri"], "until": "2026-06-30"}
 
-    listed = api.get("/v1/allocations", resourceId=ids["room"],
-                     **{"from": "2026-04-01T00:00:00Z", "to": "2026-04-02T00:00:00Z"})
+    listed = api.get(
+        "/v1/allocations",
+        resourceId=ids["room"],
+        **{"from": "2026-04-01T00:00:00Z", "to": "2026-04-02T00:00:00Z"},
+    )
     assert [a["id"] for a in listed.get_json()["data"]] == [lunch["id"]]  # recurring: always
     assert api.get(f"/v1/allocations/{lunch['id']}").get_json() == lunch
 
@@ -304,32 +434,55 @@ def test_allocations_create_list_get_delete(api: Api) -> None:
 
 def test_a_recurring_allocation_blocks_slots_every_week(api: Api) -> None:
     ids = create_room_service(api, gridStepMinutes=60, bufferAfterMinutes=0)
-    api.post("/v1/allocations", {
-        "resourceId": ids["room"], "startTime": "2026-03-02T11:00:00Z",
-        "endTime": "2026-03-02T12:00:00Z", "recurrence": {"weekdays": ["mon"]},
-    })
-    slots = api.post(f"/v1/services/{ids['service']}/availability/slots", {
-        "startTime": "2026-03-09T09:00:00Z", "endTime": "2026-03-09T14:00:00Z"})
+    api.post(
+        "/v1/allocations",
+        {
+            "resourceId": ids["room"],
+            "startTime": "2026-03-02T11:00:00Z",
+            "endTime": "2026-03-02T12:00:00Z",
+            "recurrence": {"weekdays": ["mon"]},
+        },
+    )
+    slots = api.post(
+        f"/v1/services/{ids['service']}/availability/slots",
+        {"startTime": "2026-03-09T09:00:00Z", "endTime": "2026-03-09T14:00:00Z"},
+    )
     starts = [s["startTime"][11:16] for s in slots.get_json()["slots"]]
     assert starts == ["09:00", "10:00", "12:00", "13:00"]
 
 
 def test_allocation_validation(api: Api) -> None:
     ids = create_room_service(api)
-    backwards = api.post("/v1/allocations", {"resourceId": ids["room"],
-                                             "startTime": "2026-03-02T10:00:00Z",
-                                             "endTime": "2026-03-02T09:00:00Z"})
+    backwards = api.post(
+        "/v1/allocations",
+        {
+            "resourceId": ids["room"],
+            "startTime": "2026-03-02T10:00:00Z",
+            "endTime": "2026-03-02T09:00:00Z",
+        },
+    )
     assert backwards.status_code == 422
     assert backwards.get_json()["error"]["fields"] == {
-        "endTime": "The block must end after it starts."}
-    naive = api.post("/v1/allocations", {"resourceId": ids["room"],
-                                         "startTime": "2026-03-02T10:00:00",
-                                         "endTime": "2026-03-02T11:00:00Z"})
+        "endTime": "The block must end after it starts."
+    }
+    naive = api.post(
+        "/v1/allocations",
+        {
+            "resourceId": ids["room"],
+            "startTime": "2026-03-02T10:00:00",
+            "endTime": "2026-03-02T11:00:00Z",
+        },
+    )
     assert naive.status_code == 422
     assert "startTime" in naive.get_json()["error"]["fields"]
-    unknown = api.post("/v1/allocations", {"resourceId": 12345,
-                                           "startTime": "2026-03-02T10:00:00Z",
-                                           "endTime": "2026-03-02T11:00:00Z"})
+    unknown = api.post(
+        "/v1/allocations",
+        {
+            "resourceId": 12345,
+            "startTime": "2026-03-02T10:00:00Z",
+            "endTime": "2026-03-02T11:00:00Z",
+        },
+    )
     assert unknown.status_code == 404
     assert error_code(unknown) == "NOT_FOUND"
 
@@ -338,12 +491,17 @@ def test_allocation_validation(api: Api) -> None:
     ("times", "recurrence", "fields"),
     [
         # Monday 10:00 to Tuesday 10:00 in Berlin, every Monday.
-        (("2026-03-02T09:00:00Z", "2026-03-03T09:00:00Z"), {"weekdays": ["mon"]},
-         {"endTime": "A weekly block must end less than a day after it starts."}),
+        (
+            ("2026-03-02T09:00:00Z", "2026-03-03T09:00:00Z"),
+            {"weekdays": ["mon"]},
+            {"endTime": "A weekly block must end less than a day after it starts."},
+        ),
         # 23:30Z on Sunday 1 March is already Monday 2 March in Berlin.
-        (("2026-03-01T23:30:00Z", "2026-03-02T00:30:00Z"),
-         {"weekdays": ["mon"], "until": "2026-03-01"},
-         {"recurrence.until": "The repetition cannot end before it starts."}),
+        (
+            ("2026-03-01T23:30:00Z", "2026-03-02T00:30:00Z"),
+            {"weekdays": ["mon"], "until": "2026-03-01"},
+            {"recurrence.until": "The repetition cannot end before it starts."},
+        ),
     ],
     ids=["weekly-a-whole-day", "until-before-the-local-start"],
 )
@@ -351,8 +509,15 @@ def test_allocations_follow_the_admins_block_rules(
     api: Api, times: tuple[str, str], recurrence: dict, fields: dict
 ) -> None:
     ids = create_room_service(api)
-    response = api.post("/v1/allocations", {"resourceId": ids["room"], "startTime": times[0],
-                                            "endTime": times[1], "recurrence": recurrence})
+    response = api.post(
+        "/v1/allocations",
+        {
+            "resourceId": ids["room"],
+            "startTime": times[0],
+            "endTime": times[1],
+            "recurrence": recurrence,
+        },
+    )
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert (error["code"], error["fields"]) == ("VALIDATION_ERROR", fields)
@@ -360,10 +525,15 @@ def test_allocations_follow_the_admins_block_rules(
 
 def test_a_weekly_allocation_may_run_overnight(api: Api) -> None:
     ids = create_room_service(api)
-    night = api.post("/v1/allocations", {
-        "resourceId": ids["room"], "startTime": "2026-03-02T21:00:00Z",
-        "endTime": "2026-03-03T05:00:00Z", "recurrence": {"weekdays": ["mon"],
-                                                         "until": "2026-03-02"}})
+    night = api.post(
+        "/v1/allocations",
+        {
+            "resourceId": ids["room"],
+            "startTime": "2026-03-02T21:00:00Z",
+            "endTime": "2026-03-03T05:00:00Z",
+            "recurrence": {"weekdays": ["mon"], "until": "2026-03-02"},
+        },
+    )
     assert night.status_code == 201, night.get_json()
 
 
@@ -388,17 +558,28 @@ def _admin_maximum(form: type, name: str) -> int:
     [
         ((ResourceForm, "capacity"), (schemas.ResourceIn, "capacity"), "MAX_CAPACITY"),
         ((VariantForm, "guests"), (schemas.VariantIn, "guests"), "MAX_CAPACITY"),
-        ((VariantForm, "duration_minutes"), (schemas.VariantIn, "durationMinutes"),
-         "MAX_DURATION_MINUTES"),
-        ((ServiceForm, "max_minutes"), (schemas.HourRange, "maxMinutes"),
-         "MAX_DURATION_MINUTES"),
+        (
+            (VariantForm, "duration_minutes"),
+            (schemas.VariantIn, "durationMinutes"),
+            "MAX_DURATION_MINUTES",
+        ),
+        ((ServiceForm, "max_minutes"), (schemas.HourRange, "maxMinutes"), "MAX_DURATION_MINUTES"),
         ((ServiceForm, "max_days"), (schemas.DayRange, "maxDays"), "MAX_DURATION_DAYS"),
-        ((ServiceForm, "buffer_after_minutes"), (schemas.ServiceIn, "bufferAfterMinutes"),
-         "MAX_BUFFER_MINUTES"),
-        ((ServiceForm, "grid_step_minutes"), (schemas.ServiceIn, "gridStepMinutes"),
-         "MAX_GRID_MINUTES"),
-        ((ServiceForm, "lead_time_minutes"), (schemas.ServiceIn, "leadTimeMinutes"),
-         "MAX_LEAD_TIME_MINUTES"),
+        (
+            (ServiceForm, "buffer_after_minutes"),
+            (schemas.ServiceIn, "bufferAfterMinutes"),
+            "MAX_BUFFER_MINUTES",
+        ),
+        (
+            (ServiceForm, "grid_step_minutes"),
+            (schemas.ServiceIn, "gridStepMinutes"),
+            "MAX_GRID_MINUTES",
+        ),
+        (
+            (ServiceForm, "lead_time_minutes"),
+            (schemas.ServiceIn, "leadTimeMinutes"),
+            "MAX_LEAD_TIME_MINUTES",
+        ),
         ((ServiceForm, "horizon_days"), (schemas.ServiceIn, "horizonDays"), "MAX_HORIZON_DAYS"),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
@@ -419,11 +600,21 @@ def test_slugs_are_made_from_the_name_and_kept_unique(api: Api) -> None:
     first = create_room_service(api)
     create_room_service(api)  # a second venue named "Rooms", with the same service name
     assert _slugs(Venue) == ["rooms", "rooms-2"]
-    api.post("/v1/services", {"venueId": first["venue"], "name": "Meeting room, 1 hour",
-                              "resourceIds": [first["room"]], "variants": [{"durationMinutes": 30}]})
+    api.post(
+        "/v1/services",
+        {
+            "venueId": first["venue"],
+            "name": "Meeting room, 1 hour",
+            "resourceIds": [first["room"]],
+            "variants": [{"durationMinutes": 30}],
+        },
+    )
     # Unique per venue: the second venue's service needs no suffix.
-    assert _slugs(Service) == ["meeting-room-1-hour", "meeting-room-1-hour",
-                               "meeting-room-1-hour-2"]
+    assert _slugs(Service) == [
+        "meeting-room-1-hour",
+        "meeting-room-1-hour",
+        "meeting-room-1-hour-2",
+    ]
 
 
 def test_a_slug_taken_meanwhile_is_retried_not_a_500(api: Api, monkeypatch) -> None:
@@ -437,9 +628,15 @@ def test_a_slug_taken_meanwhile_is_retried_not_a_500(api: Api, monkeypatch) -> N
         return setup_rules.free_slug(name, set() if len(looked_up) == 1 else taken, **kw)
 
     monkeypatch.setattr(setup_views, "free_slug", stale)
-    response = api.post("/v1/services", {
-        "venueId": ids["venue"], "name": "Meeting room, 1 hour", "resourceIds": [ids["room"]],
-        "variants": [{"durationMinutes": 30}]})
+    response = api.post(
+        "/v1/services",
+        {
+            "venueId": ids["venue"],
+            "name": "Meeting room, 1 hour",
+            "resourceIds": [ids["room"]],
+            "variants": [{"durationMinutes": 30}],
+        },
+    )
     assert response.status_code == 201, response.get_json()
     assert len(looked_up) == 2
     assert _slugs(Service) == ["meeting-room-1-hour", "meeting-room-1-hour-2"]

@@ -54,10 +54,25 @@ def hold(client, url: str, **fields):
 
 @pytest.mark.parametrize(
     "url",
-    ["/", "/?capacity=10", "/?floor=2", "/venues/spreeblick-rooms", "/venues/lumiere-spa",
-     "/venues/riverside-tennis", "/venues/harbour-rentals", ROOMS, MASSAGE, COURT, KIT, VAN,
-     STUDIO, f"{STUDIO}?start=2026-03-02T09:00:00Z", f"{KIT}?start_day=2026-03-03",
-     f"{VAN}?start_day=2026-03-03", f"{ROOMS}?view=day&date=2026-03-02"],
+    [
+        "/",
+        "/?capacity=10",
+        "/?floor=2",
+        "/venues/spreeblick-rooms",
+        "/venues/lumiere-spa",
+        "/venues/riverside-tennis",
+        "/venues/harbour-rentals",
+        ROOMS,
+        MASSAGE,
+        COURT,
+        KIT,
+        VAN,
+        STUDIO,
+        f"{STUDIO}?start=2026-03-02T09:00:00Z",
+        f"{KIT}?start_day=2026-03-03",
+        f"{VAN}?start_day=2026-03-03",
+        f"{ROOMS}?view=day&date=2026-03-02",
+    ],
 )
 def test_every_page_renders(client, url):
     response = client.get(url)
@@ -106,12 +121,17 @@ def test_hold_redirects_to_checkout_and_confirm_books(client):
     response = hold(client, ROOMS, start="2026-03-02T09:00:00Z", resource=1)
     assert response.status_code == 303
     checkout = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "data-seconds-left=\"600\"" in checkout
+    assert 'data-seconds-left="600"' in checkout
     token = response.headers["Location"].rsplit("/", 1)[1]
     confirmed = client.post(
         f"/checkout/{token}",
-        data={"csrf_token": csrf_of(checkout), "name": "Ada Lovelace",
-              "email": "ada@example.com", "phone": "+49 30 1234567", "guests": 1},
+        data={
+            "csrf_token": csrf_of(checkout),
+            "name": "Ada Lovelace",
+            "email": "ada@example.com",
+            "phone": "+49 30 1234567",
+            "guests": 1,
+        },
     )
     assert confirmed.status_code == 303
     page = client.get(confirmed.headers["Location"]).get_data(as_text=True)
@@ -125,7 +145,8 @@ def test_hold_redirects_to_checkout_and_confirm_books(client):
 def test_htmx_hold_redirects_with_a_header(client):
     page = client.get(ROOMS).get_data(as_text=True)
     response = client.post(
-        f"{ROOMS}/hold", headers={"HX-Request": "true"},
+        f"{ROOMS}/hold",
+        headers={"HX-Request": "true"},
         data={"csrf_token": csrf_of(page), "start": "2026-03-02T09:00:00Z", "guests": 1},
     )
     assert response.status_code == 204
@@ -151,15 +172,29 @@ def test_form_without_csrf_token_is_rejected_with_400(client):
         (ROOMS, {"start": "2026-03-02T07:45:00Z", "resource": 1}, "blocked by the venue"),
         (MASSAGE, {"start": "2026-03-03T09:00:00Z", "guests": 3}, "too many guests"),
         (ROOMS, {"start": "2027-06-01T08:00:00Z"}, "too far ahead"),
-        (ROOMS, {"start": "2026-03-02T09:00:00Z", "end": "2026-03-02T09:45:00Z"},
-         "No option of this service has that duration"),
-        (STUDIO, {"start": "2026-03-02T09:00:00Z", "end": "2026-03-02T18:00:00Z"},
-         "Choose between 60 and 480 minutes"),
+        (
+            ROOMS,
+            {"start": "2026-03-02T09:00:00Z", "end": "2026-03-02T09:45:00Z"},
+            "No option of this service has that duration",
+        ),
+        (
+            STUDIO,
+            {"start": "2026-03-02T09:00:00Z", "end": "2026-03-02T18:00:00Z"},
+            "Choose between 60 and 480 minutes",
+        ),
         (ROOMS, {"start": "not-a-time"}, "Please choose a time"),
         (KIT, {"start": "2026-03-03T23:00:00Z", "end": "2026-03-04T08:00:00Z"}, "closed"),
     ],
-    ids=["off-grid", "blocked", "over-capacity", "beyond-horizon",
-         "wrong-duration", "over-max-range", "garbage-start", "daily-not-a-day"],
+    ids=[
+        "off-grid",
+        "blocked",
+        "over-capacity",
+        "beyond-horizon",
+        "wrong-duration",
+        "over-max-range",
+        "garbage-start",
+        "daily-not-a-day",
+    ],
 )
 def test_tampered_holds_are_refused_with_the_reason(client, url, fields, message):
     response = hold(client, url, **fields)
@@ -189,8 +224,9 @@ def test_checkout_validates_inline(client):
     response = hold(client, ROOMS, start="2026-03-02T09:00:00Z")
     checkout_url = response.headers["Location"]
     page = client.get(checkout_url).get_data(as_text=True)
-    invalid = client.post(checkout_url, data={"csrf_token": csrf_of(page), "name": "",
-                                              "email": "nope", "guests": 0})
+    invalid = client.post(
+        checkout_url, data={"csrf_token": csrf_of(page), "name": "", "email": "nope", "guests": 0}
+    )
     assert invalid.status_code == 422
     html = invalid.get_data(as_text=True)
     assert 'aria-invalid="true"' in html
@@ -218,8 +254,14 @@ def test_cancel_through_the_manage_link(client):
 
 
 @pytest.mark.parametrize(
-    "url", ["/checkout/nope", "/bookings/nope", "/bookings/nope/calendar.ics",
-            "/venues/nope", "/venues/spreeblick-rooms/nope"],
+    "url",
+    [
+        "/checkout/nope",
+        "/bookings/nope",
+        "/bookings/nope/calendar.ics",
+        "/venues/nope",
+        "/venues/spreeblick-rooms/nope",
+    ],
 )
 def test_unknown_references_are_404(client, url):
     assert client.get(url).status_code == 404
@@ -227,10 +269,26 @@ def test_unknown_references_are_404(client, url):
 
 @pytest.mark.parametrize(
     "query",
-    ["date=foo", "date=2026-02-30", "guests=-1", "guests=abc", "guests=99999999999999999999",
-     "variant=abc", "variant=999", "resource=xyz", "resource=999", "view=month",
-     "start=garbage", "start=2026-03-02T09:00:00", "start_day=yesterday", "date=9999-12-31",
-     "date=0001-01-01", "capacity=abc", "lang=xx", "date=2026-03-02&view=day&guests=0"],
+    [
+        "date=foo",
+        "date=2026-02-30",
+        "guests=-1",
+        "guests=abc",
+        "guests=99999999999999999999",
+        "variant=abc",
+        "variant=999",
+        "resource=xyz",
+        "resource=999",
+        "view=month",
+        "start=garbage",
+        "start=2026-03-02T09:00:00",
+        "start_day=yesterday",
+        "date=9999-12-31",
+        "date=0001-01-01",
+        "capacity=abc",
+        "lang=xx",
+        "date=2026-03-02&view=day&guests=0",
+    ],
 )
 @pytest.mark.parametrize("base", [ROOMS, STUDIO, KIT, "/"])
 def test_no_500_on_malformed_query_strings(client, base, query):
@@ -241,11 +299,18 @@ def test_no_500_on_malformed_query_strings(client, base, query):
 def test_daily_rental_offers_end_days_and_books_linked_days(client):
     page = client.get(f"{KIT}?start_day=2026-03-03&date=2026-03-02").get_data(as_text=True)
     ends = re.findall(r'name="end" value="([^"]+)" data-last-day="([^"]+)"', page)
-    assert [day for _, day in ends] == ["2026-03-03", "2026-03-04", "2026-03-05",
-                                        "2026-03-06", "2026-03-07"]
+    assert [day for _, day in ends] == [
+        "2026-03-03",
+        "2026-03-04",
+        "2026-03-05",
+        "2026-03-06",
+        "2026-03-07",
+    ]
     start = re.search(r'name="start" value="([^"]+)"', page.split("ends-title")[-1]).group(1)
-    response = client.post(f"{KIT}/hold", data={"csrf_token": csrf_of(page), "start": start,
-                                                "end": ends[2][0], "guests": 1})
+    response = client.post(
+        f"{KIT}/hold",
+        data={"csrf_token": csrf_of(page), "start": start, "end": ends[2][0], "guests": 1},
+    )
     assert response.status_code == 303
     assert db.session.scalar(sa.select(sa.func.count(Booking.id))) == 3
     checkout = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -263,8 +328,9 @@ def test_language_switch_and_accept_language(client):
 
 def test_language_switch_never_redirects_off_site(client):
     page = client.get("/").get_data(as_text=True)
-    response = client.post("/language", data={"csrf_token": csrf_of(page), "lang": "de",
-                                              "next": "//evil.example/"})
+    response = client.post(
+        "/language", data={"csrf_token": csrf_of(page), "lang": "de", "next": "//evil.example/"}
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -286,9 +352,22 @@ def test_language_switch_never_redirects_off_site(client):
         {"start": "9999-12-31T23:59:00Z"},
         {"start": "2026-03-02T09:00:00Z", "end": "9999-12-31T23:59:00Z"},
     ],
-    ids=["guests-text", "guests-zero", "guests-huge", "variant-text", "variant-unknown",
-         "resource-text", "resource-unknown", "start-empty", "start-offset", "end-before",
-         "end-equal", "start-year-1", "start-year-9999", "end-year-9999"],
+    ids=[
+        "guests-text",
+        "guests-zero",
+        "guests-huge",
+        "variant-text",
+        "variant-unknown",
+        "resource-text",
+        "resource-unknown",
+        "start-empty",
+        "start-offset",
+        "end-before",
+        "end-equal",
+        "start-year-1",
+        "start-year-9999",
+        "end-year-9999",
+    ],
 )
 @pytest.mark.parametrize("url", [ROOMS, STUDIO, KIT])
 def test_no_500_on_malformed_holds(client, url, fields):

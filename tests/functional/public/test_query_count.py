@@ -26,8 +26,11 @@ def count_queries(app):
 @pytest.mark.parametrize("view", ["day", "week"])
 @pytest.mark.parametrize(
     "url",
-    ["/venues/spreeblick-rooms/meeting-room-1h", "/venues/lumiere-spa/swedish-massage",
-     "/venues/harbour-rentals/camera-kit"],
+    [
+        "/venues/spreeblick-rooms/meeting-room-1h",
+        "/venues/lumiere-spa/swedish-massage",
+        "/venues/harbour-rentals/camera-kit",
+    ],
 )
 def test_grid_partial_query_count(client, demo_venues, count_queries, url, view):
     client.get(f"{url}?view={view}&date=2026-03-02", headers={"HX-Request": "true"})
