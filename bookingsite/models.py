@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_login import UserMixin
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -379,11 +380,44 @@ class Booking(db.Model):
     def is_expired(self) -> bool:
         return self.status == BookingStatus.EXPIRED
 
+    # Each of these reads the same in Python (on a booking) and in SQL (on the class), so
+    # the rules of what counts as live are written once for queries and for pages.
+    @hybrid_method
     def hold_has_lapsed(self, now: datetime) -> bool:
         return self.is_hold and self.hold_expires_at is not None and self.hold_expires_at <= now
 
+    @hold_has_lapsed.inplace.expression
+    @classmethod
+    def _hold_has_lapsed(cls, now: datetime) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.status == BookingStatus.HOLD, cls.hold_expires_at <= now)
+
+    @hybrid_method
+    def is_live_hold_at(self, now: datetime) -> bool:
+        return self.is_hold and not self.hold_has_lapsed(now)
+
+    @is_live_hold_at.inplace.expression
+    @classmethod
+    def _is_live_hold_at(cls, now: datetime) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.status == BookingStatus.HOLD, cls.hold_expires_at > now)
+
+    @hybrid_method
     def is_active_at(self, now: datetime) -> bool:
-        return self.is_confirmed or (self.is_hold and not self.hold_has_lapsed(now))
+        return self.is_confirmed or self.is_live_hold_at(now)
+
+    @is_active_at.inplace.expression
+    @classmethod
+    def _is_active_at(cls, now: datetime) -> sa.ColumnElement[bool]:
+        return sa.or_(cls.status == BookingStatus.CONFIRMED, cls.is_live_hold_at(now))
+
+    @hybrid_property
+    def rental_key(self) -> str:
+        """What one customer booked: linked days of a multi-day rental share it."""
+        return self.group_id or str(self.id)
+
+    @rental_key.inplace.expression
+    @classmethod
+    def _rental_key(cls) -> sa.ColumnElement[str]:
+        return sa.func.coalesce(cls.group_id, sa.cast(cls.id, sa.String))
 
     @property
     def resources(self) -> list[Resource]:

@@ -21,6 +21,7 @@ from bookingsite import create_app
 from bookingsite.clock import FrozenClock
 from bookingsite.extensions import db
 from tests import postgres
+from tests.redis_storage import storage  # noqa: F401  (a fixture: each rate-limit storage)
 
 DEFAULT_NOW = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
 

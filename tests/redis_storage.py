@@ -51,6 +51,13 @@ def _redis_or_skip() -> None:
         pytest.skip(f"no Redis at {REDIS_URL}: {error}")
 
 
+@pytest.fixture(params=["memory", "redis"])
+def storage(request: pytest.FixtureRequest) -> Iterator[LimitStorage]:
+    """Each limit storage the site supports, in turn (import the fixture to use it)."""
+    with limit_storage(request.param) as storage:
+        yield storage
+
+
 @contextmanager
 def limit_storage(kind: str) -> Iterator[LimitStorage]:
     """`kind` is "memory" (the default storage) or "redis"."""

@@ -97,12 +97,12 @@ def filtered_bookings(form: BookingFilterForm, now: datetime) -> sa.Select:
             Booking.start_at < local_day_range(form.date_to.data, form.date_to.data, zone)[1]
         )
     status = form.status.data
-    live_hold = sa.and_(Booking.status == BookingStatus.HOLD, Booking.hold_expires_at > now)
-    lapsed = sa.and_(Booking.status == BookingStatus.HOLD, Booking.hold_expires_at <= now)
     if status == BookingStatus.HOLD.value:
-        query = query.where(live_hold)
+        query = query.where(Booking.is_live_hold_at(now))
     elif status == BookingStatus.EXPIRED.value:
-        query = query.where(sa.or_(Booking.status == BookingStatus.EXPIRED, lapsed))
+        query = query.where(
+            sa.or_(Booking.status == BookingStatus.EXPIRED, Booking.hold_has_lapsed(now))
+        )
     elif status:
         query = query.where(Booking.status == BookingStatus(status))
     if form.resource.data:

@@ -27,7 +27,6 @@ from bookingsite.i18n import local_date
 from bookingsite.models import (
     Allocation,
     Booking,
-    BookingStatus,
     Occupancy,
     Resource,
     ResourceKind,
@@ -199,10 +198,7 @@ def build_lanes(resources: list[Resource], window: Window, now: datetime, zone: 
             Occupancy.resource_id.in_(ids),
             Occupancy.start_at < window.end,
             Occupancy.end_at > window.start,
-            sa.or_(
-                Booking.status == BookingStatus.CONFIRMED,
-                sa.and_(Booking.status == BookingStatus.HOLD, Booking.hold_expires_at > now),
-            ),
+            Booking.is_active_at(now),
         )
     )
     for occupancy, booking in occupied:

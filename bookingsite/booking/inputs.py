@@ -14,7 +14,6 @@ from bookingsite.extensions import db
 from bookingsite.models import (
     Allocation,
     Booking,
-    BookingStatus,
     Occupancy,
     Resource,
     Service,
@@ -109,10 +108,7 @@ def build_request(
                 Occupancy.start_at < read_to,
                 Occupancy.end_at > read_from,
                 Booking.id.not_in(exclude_booking_ids) if exclude_booking_ids else sa.true(),
-                sa.or_(
-                    Booking.status == BookingStatus.CONFIRMED,
-                    sa.and_(Booking.status == BookingStatus.HOLD, Booking.hold_expires_at > now),
-                ),
+                Booking.is_active_at(now),
             )
         )
         for rid, start, end, venue_id in occupied:

@@ -10,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from bookingsite.extensions import db
-from bookingsite.models import Booking, BookingStatus, Occupancy
+from bookingsite.models import Booking, Occupancy
 
 
 def future_bookings_count(
@@ -21,12 +21,9 @@ def future_bookings_count(
     multi-day rental count once: the customer made one booking."""
     if (resource_id is None) == (service_id is None):
         raise TypeError("name exactly one of resource_id and service_id")
-    live = sa.or_(
-        Booking.status == BookingStatus.CONFIRMED,
-        sa.and_(Booking.status == BookingStatus.HOLD, Booking.hold_expires_at > now),
+    query = sa.select(sa.func.count(sa.distinct(Booking.rental_key))).where(
+        Booking.is_active_at(now), Booking.end_at > now
     )
-    rental = sa.func.coalesce(Booking.group_id, sa.cast(Booking.id, sa.String))
-    query = sa.select(sa.func.count(sa.distinct(rental))).where(live, Booking.end_at > now)
     if resource_id is not None:
         query = query.where(Booking.occupancies.any(Occupancy.resource_id == resource_id))
     else:

@@ -241,9 +241,7 @@ def expire_lapsed(
     Each hold is locked first, in id order; one locked by another transaction (a confirm
     under way) is skipped — that transaction decides it. Reads ignore lapsed holds, so
     nothing depends on this having run; it only makes room for a new active range."""
-    lapsed = sa.select(Booking.id).where(
-        Booking.status == BookingStatus.HOLD, Booking.hold_expires_at <= now
-    )
+    lapsed = sa.select(Booking.id).where(Booking.hold_has_lapsed(now))
     if resource_ids is not None:
         lapsed = lapsed.where(
             Booking.id.in_(
@@ -327,11 +325,9 @@ def client_hash(address: str) -> str:
 def _live_holds(now: datetime, *conditions: Any) -> int:
     """Live holds matching `conditions`; linked days of one rental count once."""
     return db.session.scalar(
-        sa.select(
-            sa.func.count(
-                sa.distinct(sa.func.coalesce(Booking.group_id, sa.cast(Booking.id, sa.String)))
-            )
-        ).where(Booking.status == BookingStatus.HOLD, Booking.hold_expires_at > now, *conditions)
+        sa.select(sa.func.count(sa.distinct(Booking.rental_key))).where(
+            Booking.is_live_hold_at(now), *conditions
+        )
     )
 
 

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from bookingsite import demo
 from bookingsite.extensions import db
+from tests.e2e.test_customer import browser_context_args  # noqa: F401  (the same browser)
 
 NOW = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
 
@@ -30,16 +31,6 @@ def venues(app, live_server) -> dict:
     by_slug = {venue.slug: venue.id for venue in demo.seed(NOW)}
     db.session.remove()
     return by_slug
-
-
-@pytest.fixture
-def browser_context_args(browser_context_args):
-    return {
-        **browser_context_args,
-        "locale": "en-GB",
-        "timezone_id": "Europe/London",
-        "viewport": {"width": 1200, "height": 900},
-    }
 
 
 @pytest.fixture

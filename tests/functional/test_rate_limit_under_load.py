@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from bookingsite.accounts import create_partner
-from tests.redis_storage import LimitStorage, limit_storage
+from tests.redis_storage import LimitStorage
 
 pytestmark = pytest.mark.slow
 
@@ -28,12 +28,6 @@ RUN_TIMEOUT_SECONDS = 120
 # Python switches threads every 5 ms by default; switching far more often makes races
 # show within one bounded run: with it, memory:// gave 500s in each of four runs here.
 SWITCH_INTERVAL_SECONDS = 1e-5
-
-
-@pytest.fixture(params=["memory", "redis"])
-def storage(request: pytest.FixtureRequest) -> Iterator[LimitStorage]:
-    with limit_storage(request.param) as storage:
-        yield storage
 
 
 @pytest.fixture

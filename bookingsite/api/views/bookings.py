@@ -134,11 +134,10 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 
 def _status_filter(status: BookingStatus, now: datetime) -> sa.ColumnElement[bool]:
-    lapsed = sa.and_(Booking.status == BookingStatus.HOLD, Booking.hold_expires_at <= now)
     if status == BookingStatus.HOLD:
-        return sa.and_(Booking.status == BookingStatus.HOLD, Booking.hold_expires_at > now)
+        return Booking.is_live_hold_at(now)
     if status == BookingStatus.EXPIRED:
-        return sa.or_(Booking.status == BookingStatus.EXPIRED, lapsed)
+        return sa.or_(Booking.status == BookingStatus.EXPIRED, Booking.hold_has_lapsed(now))
     return Booking.status == status
 
 

@@ -5,23 +5,15 @@ Over a limit the form answers 429 with a message. On the default storage and on 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.functional.admin.conftest import PASSWORD, url
-from tests.redis_storage import LimitStorage, limit_storage
+from tests.redis_storage import LimitStorage
 
 PER_ADDRESS = 3
 PER_ACCOUNT = 5
 TOO_MANY = "Too many attempts to log in. Please wait a few minutes, then try again."
 WRONG = "The e-mail address or the password is not right."
-
-
-@pytest.fixture(params=["memory", "redis"])
-def storage(request: pytest.FixtureRequest) -> Iterator[LimitStorage]:
-    with limit_storage(request.param) as storage:
-        yield storage
 
 
 @pytest.fixture
