@@ -13,4 +13,8 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
 fi
 
+# Style drift fails the run before any test does.
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+
 exec .venv/bin/pytest "$@"

@@ -319,6 +319,7 @@ def app_settings(app_settings: dict) -> dict:
     return {**app_settings, "WTF_CSRF_ENABLED": False, "PROPAGATE_EXCEPTIONS": False}
 
 
+@pytest.mark.usefixtures("backend")
 def test_no_route_answers_a_server_error(app: Flask, clock: FrozenClock) -> None:
     venues = {venue.slug: venue for venue in demo.seed(clock.now())}
     key = new_key(clock, manage=True, venues=list(venues.values()))
