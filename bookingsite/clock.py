@@ -1,7 +1,8 @@
 """The one clock. Nothing else in the project asks the system for the time."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -47,6 +48,25 @@ def parse_instant(text: str) -> datetime:
 def format_instant(instant: datetime) -> str:
     """The wire form of an instant: ISO-8601 UTC with a Z."""
     return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def local_day_start(day: date, zone: str) -> datetime:
+    """The first instant of a local date, in UTC (a midnight skipped by a clock change
+    starts the day at the jump)."""
+    tz = ZoneInfo(zone)
+    instant = datetime.combine(day, time(0)).replace(tzinfo=tz).astimezone(UTC)
+    while instant.astimezone(tz).date() < day:
+        instant += timedelta(minutes=15)
+    return instant
+
+
+def local_day_range(first: date, last: date, zone: str) -> tuple[datetime, datetime]:
+    """[the start of local date `first`, the start of the day after `last`) in UTC."""
+    return local_day_start(first, zone), local_day_start(last + timedelta(days=1), zone)
+
+
+def local_date(instant: datetime, zone: str) -> date:
+    return instant.astimezone(ZoneInfo(zone)).date()
 
 
 def clock_from_config(frozen_now: str | None) -> Clock:

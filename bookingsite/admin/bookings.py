@@ -24,12 +24,12 @@ from bookingsite.admin.forms import (
     MoveForm,
     RangeForm,
 )
-from bookingsite.admin.hours import NonexistentTime, local_day_range, to_utc
+from bookingsite.admin.hours import NonexistentTime, to_utc
 from bookingsite.admin.reports import utilisation
 from bookingsite.availability import Reason
 from bookingsite.booking import service as booking_service
 from bookingsite.booking.reasons import REASON_TEXT, status_text
-from bookingsite.clock import utcnow
+from bookingsite.clock import local_day_range, utcnow
 from bookingsite.errors import DomainError
 from bookingsite.extensions import db
 from bookingsite.i18n import local_datetime

@@ -5,7 +5,7 @@ the day), plus local wall-clock times turned into UTC instants."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -64,18 +64,3 @@ def to_utc(day: date, at: time, zone: str) -> datetime:
     if instant.astimezone(tz).replace(tzinfo=None) != wall:
         raise NonexistentTime(wall)
     return instant
-
-
-def local_midnight(day: date, zone: str) -> datetime:
-    """The first instant of a local date (a midnight skipped by a clock change starts the
-    day at the jump)."""
-    tz = ZoneInfo(zone)
-    instant = datetime.combine(day, time(0)).replace(tzinfo=tz).astimezone(UTC)
-    while instant.astimezone(tz).date() < day:
-        instant += timedelta(minutes=15)
-    return instant
-
-
-def local_day_range(first: date, last: date, zone: str) -> tuple[datetime, datetime]:
-    """[first local midnight, the midnight after `last`) in UTC."""
-    return local_midnight(first, zone), local_midnight(last + timedelta(days=1), zone)

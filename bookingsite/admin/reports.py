@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from bookingsite import availability as engine
-from bookingsite.admin.hours import local_day_range
 from bookingsite.booking.inputs import working_hours
+from bookingsite.clock import local_day_range
 from bookingsite.extensions import db
 from bookingsite.models import Booking, BookingStatus, Occupancy, Resource
 

@@ -17,11 +17,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from bookingsite.admin import bp
-from bookingsite.admin.hours import local_day_range
 from bookingsite.admin.reports import Span, open_spans
 from bookingsite.availability import RecurringBlock, block_instants
 from bookingsite.bounds import clamp_day
-from bookingsite.clock import utcnow
+from bookingsite.clock import local_day_range, utcnow
 from bookingsite.extensions import db
 from bookingsite.i18n import local_date
 from bookingsite.models import (

@@ -5,10 +5,11 @@ Two ways to ask the same question share the rules below:
 * one range on one resource (`why_not`, `pick`, `end_times`, the daily searches) runs the
   checks in `_place_reason`, `_staff_serves` and `_conflict`;
 * a whole window (`find_slots`, `next_available`) lists the grid starts that fit the hours,
-  window, lead time and horizon once (`_Query.starts`), then per resource marks the starts
-  whose occupied range meets a busy interval (`_Occupied`), two bisections per interval.
-  Sets of starts are int bitmasks over the sorted candidates, so "the lowest-id resource
-  that is free" is a few big-int operations per resource rather than a loop per start.
+  window, lead time and horizon once (`_Query.starts`), then per resource, lowest id
+  first, takes the starts still unserved whose occupied range meets nothing busy
+  (`_Occupied.free`). Sets of starts are sets of candidate indices, and the per-item
+  work (bisections, additions, building the slots) runs in C through `map`, so the
+  Python-level cost is per resource rather than per start or per busy interval.
 
 The property tests check that both ways agree.
 """
@@ -16,9 +17,10 @@ The property tests check that both ways agree.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import add, attrgetter, eq, itemgetter, sub
 
 from .model import (
     ZERO,
@@ -45,12 +47,15 @@ from .wallclock import (
     working_periods,
 )
 
-# Busy time inside the engine: start, end and kind (venue too, while reading staff).
+# Busy time inside the engine: start, end and kind.
 Taken = tuple[datetime, datetime, BusyKind]
 Span = tuple[datetime, datetime]
 _by_id = attrgetter("id")
-_taken = attrgetter("interval.start", "interval.end", "kind")
-_taken_where = attrgetter("interval.start", "interval.end", "kind", "venue_id")
+# Makes a Slot from a tuple of its fields in C, without the named tuple's Python __new__:
+# a search returns thousands.
+_new_slot = tuple.__new__
+_first = itemgetter(0)
+_second = itemgetter(1)
 
 
 class _Query:
@@ -120,12 +125,13 @@ class _Query:
         policy = self.req.policy
         travel, here = policy.travel_buffer, policy.venue_id
         if not (staff and travel and here is not None):
-            return list(map(_taken, resource.busy))
+            # a comprehension: two and a half times faster than a dotted attrgetter
+            return [(busy.interval.start, busy.interval.end, busy.kind) for busy in resource.busy]
         return [
-            (start - travel, end + travel, kind)
-            if venue not in (None, here)
-            else (start, end, kind)
-            for start, end, kind, venue in map(_taken_where, resource.busy)
+            (busy.interval.start - travel, busy.interval.end + travel, busy.kind)
+            if busy.venue_id not in (None, here)
+            else (busy.interval.start, busy.interval.end, busy.kind)
+            for busy in resource.busy
         ]
 
     def starts(
@@ -289,21 +295,8 @@ def pick(
 
 # --- searching a window ---------------------------------------------------------------
 
-
-def _flags(flags: bytearray) -> int:
-    """A set of candidate indices as an int with byte i set to 1 for each member: marked
-    in a bytearray, so that a range is one slice assignment, then read as an int, so that
-    and/or/xor of whole sets run in C."""
-    return int.from_bytes(flags, "little")
-
-
-def _members(flags: int, size: int) -> Iterator[int]:
-    """The indices in a set made by `_flags`, lowest first."""
-    data = flags.to_bytes(size, "little")
-    index = data.find(1)
-    while index >= 0:
-        yield index
-        index = data.find(1, index + 1)
+# Candidate starts are known by their index in the sorted list of all candidates; sets of
+# them are sets of indices, so set operations in C do the per-resource bookkeeping.
 
 
 class _Occupied:
@@ -311,47 +304,48 @@ class _Occupied:
     begins and ends, in candidate order (both sorted, like the starts)."""
 
     def __init__(self, starts: list[datetime], ahead: timedelta, behind: timedelta) -> None:
-        self.begins = [start - behind for start in starts]
-        self.ends = [start + ahead for start in starts]
-        self.ones = memoryview(b"\x01" * len(starts))
+        self.begins = list(map(sub, starts, repeat(behind)))
+        self.ends = list(map(add, starts, repeat(ahead)))
 
-    def meeting(self, busy: list[Taken]) -> int:
-        """The starts whose occupied range meets a busy interval [b, e), that is whose
-        range ends after b and begins before e: two bisections per interval."""
-        begins, ends, ones = self.begins, self.ends, self.ones
-        flags = bytearray(len(begins))
-        for busy_start, busy_end, _ in busy:
-            first = bisect_right(ends, busy_start)
-            stop = bisect_left(begins, busy_end, first)
-            flags[first:stop] = ones[: stop - first]
-        return _flags(flags)
+    def free(self, busy: list[Taken], among: set[int]) -> set[int]:
+        """The candidates of `among` whose occupied range meets no busy interval.
+
+        Works from the smaller side, each time with two bisections per item run in C:
+        per busy interval [b, e), the candidates whose range ends after b and begins
+        before e; or per candidate [x, y), the busy intervals that begin before y less
+        those that end by x (those end before y too, so the difference is the number
+        that meet it)."""
+        if len(busy) <= len(among):
+            firsts = map(bisect_right, repeat(self.ends), map(_first, busy))
+            stops = map(bisect_left, repeat(self.begins), map(_second, busy))
+            return among.difference(*map(range, firsts, stops))
+        candidates = list(among)
+        busy_starts = sorted(map(_first, busy))
+        busy_ends = sorted(map(_second, busy))
+        begun = map(bisect_left, repeat(busy_starts), map(self.ends.__getitem__, candidates))
+        ended = map(bisect_right, repeat(busy_ends), map(self.begins.__getitem__, candidates))
+        return set(compress(candidates, map(eq, begun, ended)))
 
 
-def _within(starts: list[datetime], spans: list[Span], duration: timedelta) -> int:
+def _within(starts: list[datetime], spans: list[Span], duration: timedelta) -> set[int]:
     """The starts s with [s, s + duration) inside one of the spans."""
-    flags = bytearray(len(starts))
+    inside: set[int] = set()
     for opens, closes in spans:
         first = bisect_left(starts, opens)
-        stop = bisect_right(starts, closes - duration, first)
-        flags[first:stop] = b"\x01" * (stop - first)
-    return _flags(flags)
+        inside.update(range(first, bisect_right(starts, closes - duration, first)))
+    return inside
 
 
 def _candidates(
     starts_by_hours: dict[WorkingHours, list[datetime]],
-) -> tuple[list[datetime], dict[WorkingHours, int]]:
+) -> tuple[list[datetime], dict[WorkingHours, set[int]]]:
     """All candidate starts in order, and per working hours the set of its own."""
     if len(starts_by_hours) == 1:
         ((hours, starts),) = starts_by_hours.items()
-        return starts, {hours: _flags(bytearray(b"\x01" * len(starts)))}
+        return starts, {hours: set(range(len(starts)))}
     merged = sorted(set().union(*starts_by_hours.values()))
     index = {start: i for i, start in enumerate(merged)}
-    own = {}
-    for hours, starts in starts_by_hours.items():
-        flags = bytearray(len(merged))
-        for start in starts:
-            flags[index[start]] = 1
-        own[hours] = _flags(flags)
+    own = {hours: set(map(index.__getitem__, starts)) for hours, starts in starts_by_hours.items()}
     return merged, own
 
 
@@ -379,66 +373,51 @@ def _search(
     reach_lo, reach_hi = lo - q.before, hi + duration + q.after
     occupied = _Occupied(starts, duration + q.after, q.before)
 
-    unserved = 0
-    for mask in own_starts.values():
-        unserved |= mask
-    offered = unserved
-    place_takes = []
+    unserved = set().union(*own_starts.values())
+    place_of: dict[int, int] = {}  # candidate index -> the place that serves it
     for place in places:
         open_to_it = own_starts[place.hours] & unserved
         if not open_to_it:
             continue
-        free = open_to_it & ~occupied.meeting(q.busy(place, reach_lo, reach_hi))
-        place_takes.append((place.id, free))
-        unserved ^= free
+        free = occupied.free(q.busy(place, reach_lo, reach_hi), open_to_it)
+        place_of.update(zip(free, repeat(place.id)))
+        unserved -= free
         if not unserved:
             break
-    served = offered ^ unserved
 
-    staff_takes = []
+    staff_of: dict[int, int] | None = None
     if staff is not None:
-        unstaffed = served
+        staff_of = {}
+        unstaffed = set(place_of)
         for member in staff:
-            on_shift = (
-                _within(starts, q.spans(member.hours, lo, hi + duration), duration) & unstaffed
-            )
+            on_shift = _within(starts, q.spans(member.hours, lo, hi + duration), duration)
+            on_shift &= unstaffed
             if not on_shift:
                 continue
-            busy = q.busy(member, reach_lo, reach_hi, staff=True)
-            free = on_shift & ~occupied.meeting(busy)
-            staff_takes.append((member.id, free))
-            unstaffed ^= free
+            free = occupied.free(q.busy(member, reach_lo, reach_hi, staff=True), on_shift)
+            staff_of.update(zip(free, repeat(member.id)))
+            unstaffed -= free
             if not unstaffed:
                 break
-        served ^= unstaffed
 
-    place_of = _owners(len(starts), place_takes, served)
-    staff_of = _owners(len(starts), staff_takes, served)
-    policy = q.req.policy
-    slots = []
-    for i in _members(served, len(starts)):
-        start = starts[i]
-        slots.append(
-            Slot(
-                start,
-                start + duration,
-                place_of[i],
-                staff_of[i],
-                policy.buffer_before,
-                policy.buffer_after,
-            )
+    served = sorted(place_of if staff_of is None else staff_of)
+    if first_only:
+        served = served[:1]
+    chosen = list(map(starts.__getitem__, served))
+    return list(
+        map(
+            _new_slot,
+            repeat(Slot),
+            zip(
+                chosen,
+                map(add, chosen, repeat(duration)),
+                map(place_of.__getitem__, served),
+                repeat(None) if staff_of is None else map(staff_of.__getitem__, served),
+                repeat(q.before),
+                repeat(q.after),
+            ),
         )
-        if first_only:
-            break
-    return slots
-
-
-def _owners(size: int, takes: list[tuple[int, int]], served: int) -> list[int | None]:
-    owner: list[int | None] = [None] * size
-    for resource_id, members in takes:
-        for i in _members(members & served, size):
-            owner[i] = resource_id
-    return owner
+    )
 
 
 def find_slots(req: Request, window: Interval, duration: timedelta) -> list[Slot]:

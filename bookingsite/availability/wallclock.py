@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import accumulate, repeat
 from zoneinfo import ZoneInfo
 
 from .model import MIDNIGHT, RecurringBlock, WorkingHours
@@ -63,8 +64,8 @@ class Period:
         if self.close - self.open == self.close_wall - self.open_wall:
             # No offset change inside the period (tzdata never changes an offset twice
             # within one day), so wall steps are elapsed steps.
-            opens = self.open
-            return [opens + step * k for k in range(-((opens - self.close) // step))]
+            count = -((self.open - self.close) // step)
+            return list(accumulate(repeat(step, count - 1), initial=self.open))
         points = []
         wall = self.open_wall
         while wall < self.close_wall:

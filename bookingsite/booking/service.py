@@ -23,10 +23,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -34,9 +33,11 @@ from flask_babel import gettext as _
 
 from bookingsite import availability as engine
 from bookingsite import errors
-from bookingsite.booking.inputs import build_request, load_service
+from bookingsite.booking import questions
+from bookingsite.booking.inputs import load_service
+from bookingsite.booking.questions import invalid
 from bookingsite.booking.reasons import reason_text, status_text
-from bookingsite.clock import format_instant, utcnow
+from bookingsite.clock import format_instant, local_date, utcnow
 from bookingsite.errors import DomainError
 from bookingsite.extensions import db
 from bookingsite.integrity import begin_write, is_slot_conflict, is_transient
@@ -94,107 +95,59 @@ class _Plan:
     guests: int
 
 
-def _invalid(field: str, message: str) -> DomainError:
-    return DomainError(errors.VALIDATION_ERROR, fields={field: message})
-
-
-def _choose_variant(service: Service, request: HoldRequest) -> ServiceVariant:
-    """The chosen option, or the one of the right length whose party size fits the
-    request best (a duo for two guests, a single for one)."""
-    if request.variant_id is not None:
-        variant = next((v for v in service.variants if v.id == request.variant_id), None)
-        if variant is None:
-            raise _invalid("variantId", _("This option does not belong to the service."))
-        return variant
-    duration = request.end - request.start if request.end else None
-    candidates = [
-        v
-        for v in service.variants
-        if duration is None or timedelta(minutes=v.duration_minutes) == duration
-    ]
-    if not candidates:
-        raise _invalid("endTime", _("No option of this service has that duration."))
-    return min(
-        candidates,
-        key=lambda v: (v.guests > request.guests, abs(v.guests - request.guests), v.id),
+def _question(service: Service, request: HoldRequest) -> questions.Question:
+    """The hold's question: its option, length and party, settled as every audience's."""
+    if request.end is None and not service.is_fixed:
+        raise invalid(
+            "endTime", _("Choose an end date.") if service.is_daily else _("Choose an end time.")
+        )
+    length = request.end - request.start if request.end and not service.is_daily else None
+    return questions.ask(
+        service,
+        variant_id=request.variant_id,
+        duration=length,
+        guests=request.guests,
+        resource_id=request.resource_id,
     )
 
 
-def _plan(service: Service, request: HoldRequest, req: engine.Request) -> _Plan:
-    """Check the duration against the service's policy, then every availability rule."""
+def _plan(service: Service, request: HoldRequest, now: datetime) -> _Plan:
+    """Settle the question, then check every availability rule for its range."""
+    question = _question(service, request)
     start = request.start
+    end = request.end if question.duration is None else start + question.duration
+    if request.end is not None and request.end != end:
+        raise invalid("endTime", _("The end does not match the chosen option."))
+    req = question.request(start, end, now)
     if service.is_daily:
-        if request.end is None:
-            raise _invalid("endTime", _("Choose an end date."))
-        run = _daily_run(service, req, start, request.end)
-        return _Plan(run.parts, (run.resource_id,), None, request.guests)
-
-    variant = None
-    if service.is_fixed:
-        variant = _choose_variant(service, request)
-        # A duo option is for two guests even if the form said one; capacity decides more.
-        guests = max(request.guests, variant.guests)
-        end = start + timedelta(minutes=variant.duration_minutes)
-        if request.end is not None and request.end != end:
-            raise _invalid("endTime", _("The end does not match the chosen option."))
-        req = replace(req, guests=guests)
-    else:
-        if request.end is None:
-            raise _invalid("endTime", _("Choose an end time."))
-        end = request.end
-        minutes = (end - start) / timedelta(minutes=1)
-        if not service.min_minutes <= minutes <= service.max_minutes:
-            raise _invalid(
-                "endTime",
-                _(
-                    "Choose between %(min)d and %(max)d minutes.",
-                    min=service.min_minutes,
-                    max=service.max_minutes,
-                ),
-            )
-        if minutes % service.grid_alignment_minutes:
-            raise _invalid(
-                "endTime",
-                _(
-                    "The length must be a multiple of %(n)d minutes.",
-                    n=service.grid_alignment_minutes,
-                ),
-            )
-        guests = request.guests
-    grid_duration = _grid_duration(service)
+        run = _daily_run(question, req, start, end)
+        return _Plan(run.parts, (run.resource_id,), None, question.guests)
+    grid_duration = question.grid_duration
     reason = engine.why_not(
         req, start, end, resource_id=request.resource_id, grid_duration=grid_duration
     )
     if reason is not None:
-        raise _unavailable(reason, req, start, grid_duration or end - start)
+        raise _unavailable(reason, question, start, grid_duration or end - start, now)
     slot = engine.pick(req, start, end, grid_duration=grid_duration)
     if slot is None:  # why_not and pick share their rules; this only guards a broken engine
         raise DomainError(errors.SLOT_TAKEN)
     ids = (slot.resource_id,) + ((slot.staff_id,) if slot.staff_id is not None else ())
-    return _Plan((engine.Interval(start, end),), ids, variant, guests)
-
-
-def _grid_duration(service: Service) -> timedelta | None:
-    """Hourly starts sit on the grid of the minimum duration, whatever the chosen end."""
-    return timedelta(minutes=service.min_minutes) if service.is_hourly else None
+    return _Plan((engine.Interval(start, end),), ids, question.variant, question.guests)
 
 
 def _daily_run(
-    service: Service, req: engine.Request, start: datetime, end: datetime
+    question: questions.Question, req: engine.Request, start: datetime, end: datetime
 ) -> engine.DayEnd:
-    starts = [
-        day
-        for day in engine.day_slots(req, _local_day(req, start), _local_day(req, start))
-        if day.interval.start == start
-    ]
-    if not starts:
+    service = question.service
+    # The day as the place counts it (a place may keep its own zone).
+    day = local_date(start, req.places[0].hours.zone if req.places else question.zone)
+    if not any(d.interval.start == start for d in engine.day_slots(req, day, day)):
         reason = engine.why_not(req, start, end, resource_id=req.resource_id)
-        raise _unavailable(reason or engine.Reason.CLOSED, req, start, end - start)
-    runs = engine.end_days(req, starts[0].day, service.min_days, service.max_days)
-    for run in runs:
+        raise _unavailable(reason or engine.Reason.CLOSED, question, start, end - start, req.now)
+    for run in engine.end_days(req, day, service.min_days, service.max_days):
         if run.parts[-1].end == end and run.parts[0].start == start:
             return run
-    raise _invalid(
+    raise invalid(
         "endTime",
         _(
             "Choose an end date between %(min)d and %(max)d days after the start, with every day free.",
@@ -204,18 +157,18 @@ def _daily_run(
     )
 
 
-def _local_day(req: engine.Request, instant: datetime) -> date:
-    zone = req.places[0].hours.zone if req.places else "UTC"
-    return instant.astimezone(ZoneInfo(zone)).date()
-
-
 def _unavailable(
-    reason: engine.Reason, req: engine.Request, start: datetime, duration: timedelta
+    reason: engine.Reason,
+    question: questions.Question,
+    start: datetime,
+    duration: timedelta,
+    now: datetime,
+    *,
+    exclude_booking_ids: frozenset[int] = frozenset(),
 ) -> DomainError:
     if reason in CONFLICT_REASONS:
-        return DomainError(
-            errors.SLOT_TAKEN, extra={"alternatives": _alternatives(req, start, duration)}
-        )
+        alternatives = _alternatives(question, start, duration, now, exclude_booking_ids)
+        return DomainError(errors.SLOT_TAKEN, extra={"alternatives": alternatives})
     error = DomainError(
         errors.SLOT_UNAVAILABLE, extra={"reason": reason.value}, reason=reason_text(reason)
     )
@@ -223,11 +176,18 @@ def _unavailable(
     return error
 
 
-def _alternatives(req: engine.Request, start: datetime, duration: timedelta) -> list[str]:
-    """The next few free starts after a taken one, for the SLOT_TAKEN answer."""
-    found = engine.find_slots(
-        req, engine.Interval(start, start + timedelta(days=1) + duration), duration
-    )
+def _alternatives(
+    question: questions.Question,
+    start: datetime,
+    duration: timedelta,
+    now: datetime,
+    exclude_booking_ids: frozenset[int],
+) -> list[str]:
+    """The next few free starts within a day after a taken one, for the SLOT_TAKEN
+    answer (a question of its own: it reads that day, not only the taken range)."""
+    window = engine.Interval(start, start + timedelta(days=1) + duration)
+    req = question.request(window.start, window.end, now, exclude_booking_ids=exclude_booking_ids)
+    found = engine.find_slots(req, window, duration)
     starts = sorted({s.start for s in found if s.start != start})
     return [format_instant(s) for s in starts[:ALTERNATIVES_SHOWN]]
 
@@ -377,20 +337,12 @@ def _hold(request: HoldRequest) -> Booking:
     if service is None or not service.active:
         raise DomainError(errors.NOT_FOUND)
     if request.start.tzinfo is None:
-        raise _invalid("startTime", _("Give the time with its UTC offset."))
+        raise invalid("startTime", _("Give the time with its UTC offset."))
     if request.replaces_booking_id is not None:
         _release_previous(request.replaces_booking_id, now)
     expire_lapsed(now, resource_ids=[r.id for r in service.resources])
     _check_hold_caps(request, now)
-    req = build_request(
-        service,
-        window_start=request.start,
-        window_end=request.end or request.start + timedelta(days=1),
-        now=now,
-        guests=request.guests,
-        resource_id=request.resource_id,
-    )
-    plan = _plan(service, request, req)
+    plan = _plan(service, request, now)
     bookings = _write_hold(service, request, plan, now)
     _commit_occupancies()
     return bookings[0]
@@ -558,26 +510,22 @@ def _move(
     if not booking.is_active_at(now):
         raise DomainError(errors.INVALID_STATE, status=status_text(booking.status))
     if start.tzinfo is None or end.tzinfo is None:
-        raise _invalid("startTime", _("Give the time with its UTC offset."))
+        raise invalid("startTime", _("Give the time with its UTC offset."))
     if end <= start:
-        raise _invalid("endTime", reason_text(engine.Reason.INVALID_DURATION))
+        raise invalid("endTime", reason_text(engine.Reason.INVALID_DURATION))
     service = load_service(booking.service_id)
     places = {r.id: r for r in service.resources if not r.is_staff}
     if resource_id not in places:
-        raise _invalid("resourceId", _("This resource does not serve the service."))
+        raise invalid("resourceId", _("This resource does not serve the service."))
     expire_lapsed(now, resource_ids=[r.id for r in service.resources])
-    req = build_request(
-        service,
-        window_start=start,
-        window_end=end,
-        now=now,
-        guests=booking.guests,
-        resource_id=resource_id,
-        exclude_booking_ids=frozenset({booking.id}),
-    )
-    staff_id, reason = _move_verdict(booking, req, start, end, resource_id, _grid_duration(service))
+    # The booking keeps its option and party; only its time and place are asked about.
+    question = questions.Question(service, booking.variant, None, booking.guests, resource_id)
+    req = question.request(start, end, now, exclude_booking_ids=frozenset({booking.id}))
+    staff_id, reason = _move_verdict(booking, req, start, end, resource_id, question.grid_duration)
     if reason is not None and override_reason is None:
-        raise _unavailable(reason, req, start, end - start)
+        raise _unavailable(
+            reason, question, start, end - start, now, exclude_booking_ids=frozenset({booking.id})
+        )
     staff = {r.id: r for r in service.resources if r.is_staff}
     before = timedelta(minutes=service.buffer_before_minutes)
     after = timedelta(minutes=service.buffer_after_minutes)

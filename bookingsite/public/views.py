@@ -25,18 +25,18 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from bookingsite.booking import questions
 from bookingsite.booking import service as bookings
 from bookingsite.booking.calendar import booking_ics
 from bookingsite.booking.reasons import reason_text
 from bookingsite.booking.service import Customer, HoldRequest
 from bookingsite.bounds import browsable
-from bookingsite.clock import format_instant, utcnow
+from bookingsite.clock import format_instant, local_day_start, utcnow
 from bookingsite.errors import DomainError
 from bookingsite.extensions import db
 from bookingsite.models import Booking, Channel, Resource, Service, Venue
 from bookingsite.public import bp
 from bookingsite.public.forms import CheckoutForm, GridQueryForm, HoldForm, instant_or_none
-from bookingsite.public.grid import build_grid, end_choices, end_day_choices, local_midnight
 from bookingsite.safe_redirect import same_site_path
 from bookingsite.web import is_htmx, render_page
 
@@ -153,38 +153,27 @@ def _grid_context(service: Service, query: GridQueryForm, now: datetime) -> dict
         first_day = today
     view = query.view.data if query.view.data in ("day", "week") else "week"
     days = 1 if view == "day" else WEEK_DAYS
-    variant = next((v for v in service.variants if v.id == query.variant.data), None)
-    if service.is_fixed and variant is None and service.variants:
-        variant = service.variants[0]
+    # The form offers only this service's options and places; anything else in a
+    # shared or edited URL falls back to the first option and any place.
+    variant_ids = [v.id for v in service.variants]
+    variant_id = query.variant.data if query.variant.data in variant_ids else None
+    if service.is_fixed and variant_id is None and variant_ids:
+        variant_id = variant_ids[0]
     guests = query.guests.data or 1
     resource_id = query.resource.data or None
+    if resource_id not in {r.id for r in service.places}:
+        resource_id = None
     start = instant_or_none(query.start.data) if service.is_hourly else None
     start_day = query.start_day.data if service.is_daily else None
     if start_day and not browsable(start_day, today):
         query.start_day.errors = [_("Choose a date closer to today.")]
         start_day = None
 
-    grid = build_grid(
-        service,
-        variant=variant,
-        first_day=first_day,
-        days=days,
-        guests=guests,
-        resource_id=resource_id,
-        now=now,
-    )
-    ends = (
-        end_choices(service, start=start, guests=guests, resource_id=resource_id, now=now)
-        if start
-        else []
-    )
-    end_days = (
-        end_day_choices(
-            service, start_day=start_day, guests=guests, resource_id=resource_id, now=now
-        )
-        if start_day
-        else []
-    )
+    question = questions.ask(service, variant_id=variant_id, guests=guests, resource_id=resource_id)
+    variant = question.variant
+    grid = questions.grid(question, first_day, days, now)
+    ends = questions.end_options(question, start, now) if start else []
+    end_days = questions.day_runs(question, start_day, now) if start_day else []
     step = timedelta(days=days)
     state = {
         "variant": variant.id if variant else None,
@@ -209,7 +198,7 @@ def _grid_context(service: Service, query: GridQueryForm, now: datetime) -> dict
         "state": state,
         "grid_url": grid_url,
         "next_available_day": next_available_day,
-        "grid_start": local_midnight(first_day, zone),
+        "grid_start": local_day_start(first_day, zone),
         "service": service,
         "venue": service.venue,
         "zone": zone,

@@ -56,8 +56,6 @@ def create_booking(body: s.BookingIn) -> s.BookingOut:
     start at the first day's opening, end at the last day's close; linked daily bookings
     share `groupId`."""
     service = access.service(body.service_id)
-    if body.resource_id is not None and body.resource_id not in {r.id for r in service.places}:
-        raise invalid("resourceId", _("This resource does not serve the service."))
     booking = booking_service.hold(
         HoldRequest(
             service_id=service.id,

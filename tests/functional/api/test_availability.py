@@ -39,7 +39,6 @@ def test_slots_default_to_the_shortest_option(api: Api) -> None:
         ({"endTime": "2026-04-30T08:00:00Z"}, "endTime"),
         ({"durationMs": 45 * 60_000}, "durationMs"),
         ({"durationMs": 60 * 60_000 + 1}, "durationMs"),
-        ({"guests": 5}, "guests"),
         ({"resourceId": 9999}, "resourceId"),
         ({"startTime": "tomorrow"}, "startTime"),
         ({"startTime": "0001-01-01T00:00:00+01:00"}, "startTime"),
