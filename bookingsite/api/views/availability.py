@@ -16,7 +16,8 @@ from bookingsite.clock import utcnow
 from bookingsite.models import Service
 
 AVAILABILITY = "Availability"
-MAX_WINDOW = timedelta(days=31)
+# A quarter: a partner can cache three months of slots in one call.
+MAX_WINDOW = timedelta(days=92)
 MAX_DAYS = 62
 MINUTE = timedelta(minutes=1)
 

@@ -36,7 +36,7 @@ def test_slots_default_to_the_shortest_option(api: Api) -> None:
     ("body", "field"),
     [
         ({"endTime": "2026-03-02T08:00:00Z"}, "endTime"),
-        ({"endTime": "2026-04-30T08:00:00Z"}, "endTime"),
+        ({"endTime": "2026-06-03T08:00:00Z"}, "endTime"),  # over 92 days
         ({"durationMs": 45 * 60_000}, "durationMs"),
         ({"durationMs": 60 * 60_000 + 1}, "durationMs"),
         ({"resourceId": 9999}, "resourceId"),
