@@ -299,7 +299,19 @@ class Allocation(db.Model):
 
     resource: Mapped[Resource] = relationship(back_populates="allocations")
 
-    __table_args__ = (sa.CheckConstraint("end_at > start_at", name="ck_allocation_range"),)
+    __table_args__ = (
+        sa.CheckConstraint("end_at > start_at", name="ck_allocation_range"),
+        # The read of a window: led by the end, so the scan runs from the window's start
+        # to the last block ahead, and past blocks (which only grow) are never walked.
+        sa.Index("ix_allocations_resource_end", "resource_id", "end_at", "start_at"),
+        # Weekly blocks, whatever their first date. "No repeat" may be stored as JSON null.
+        sa.Index(
+            "ix_allocations_recurring",
+            "resource_id",
+            postgresql_where=sa.text("weekdays IS NOT NULL AND CAST(weekdays AS TEXT) <> 'null'"),
+            sqlite_where=sa.text("weekdays IS NOT NULL AND CAST(weekdays AS TEXT) <> 'null'"),
+        ),
+    )
 
     @property
     def is_recurring(self) -> bool:
@@ -457,6 +469,18 @@ class Occupancy(db.Model):
     __table_args__ = (
         sa.CheckConstraint("end_at > start_at", name="ck_occupancy_range"),
         sa.Index("ix_occupancies_resource_range", "resource_id", "start_at", "end_at"),
+        # The availability read: active rows only, led by the end so the scan runs from
+        # the window's start to the last booking ahead (bounded by the horizon) however
+        # much history piles up, and covering, so no table row is fetched.
+        sa.Index(
+            "ix_occupancies_active_resource_end",
+            "resource_id",
+            "end_at",
+            "start_at",
+            "booking_id",
+            postgresql_where=sa.text("active"),
+            sqlite_where=sa.text("active = 1"),
+        ),
     )
 
 

@@ -1,9 +1,15 @@
-"""Gather the engine's inputs from the database: a constant number of queries whatever
-the number of days or resources (services, resources, occupancies, allocations)."""
+"""Gather the engine's inputs from the database: after the service itself, two lean
+queries (occupancies, allocations) whatever the number of days or resources.
+
+They read only the resources asked about, and only the busy time that can reach into the
+window: the window widened by the service's buffers, by the travel buffer where staff are
+read, and for daily services to the whole local days it touches. A request therefore
+answers questions about ranges inside its window, not beyond."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from collections.abc import Collection, Iterable
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -20,8 +26,11 @@ from bookingsite.models import (
 )
 
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# Busy time that starts before a window can still reach into it (buffers, travel, days).
-READ_MARGIN = timedelta(days=2)
+ONE_DAY = timedelta(days=1)
+ONE_US = timedelta(microseconds=1)
+# The predicate of ix_allocations_recurring, word for word so that both databases use
+# that index. The admin form stores "no repeat" as JSON null, which IS NOT NULL keeps.
+RECURRING = sa.text("weekdays IS NOT NULL AND CAST(weekdays AS TEXT) <> 'null'")
 
 
 def parse_periods(periods: list[list[str]]) -> tuple[tuple[time, time], ...]:
@@ -67,15 +76,119 @@ def load_service(service_id: int) -> Service | None:
     )
 
 
-def _recurring_block(allocation: Allocation, zone: str) -> engine.RecurringBlock:
-    local_start = allocation.start_at.astimezone(ZoneInfo(zone))
-    local_end = allocation.end_at.astimezone(ZoneInfo(zone))
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    # fold=0: a midnight inside a spring-forward gap is the instant of the jump.
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def _whole_days(start: datetime, end: datetime, zones: Iterable[str]) -> tuple[datetime, datetime]:
+    """[start, end) stretched to local midnights in every zone: a daily service judges
+    each local date's working time as a whole."""
+    firsts, lasts = [start], [end]  # the window itself, if there is no zone to widen it
+    for name in zones:
+        zone = ZoneInfo(name)
+        firsts.append(_local_midnight(start.astimezone(zone).date(), zone))
+        lasts.append(_local_midnight((end - ONE_US).astimezone(zone).date() + ONE_DAY, zone))
+    return min(firsts), max(lasts)
+
+
+class _Instants:
+    """How a query reads instant columns so that rows need no zone conversion each.
+
+    PostgreSQL sends timestamptz in the session's zone, and loading it with a zone costs
+    several times a plain one: ask for seconds since the epoch instead and make aware UTC
+    datetimes straight from them (a float8 holds every microsecond up to the 2240s).
+    SQLite stores naive UTC text: only the zone needs setting."""
+
+    def __init__(self, dialect: str) -> None:
+        self.epoch = dialect == "postgresql"
+
+    def column(self, column: sa.ColumnElement[datetime]) -> sa.ColumnElement:
+        if self.epoch:
+            return sa.func.date_part("epoch", column, type_=sa.Float)
+        return sa.type_coerce(column, sa.DateTime())
+
+    def value(self, raw: float | datetime) -> datetime:
+        if self.epoch:
+            return datetime.fromtimestamp(raw, UTC)
+        return raw.replace(tzinfo=UTC)
+
+
+def _among(column: sa.ColumnElement[int], ids: Collection[int]) -> sa.ColumnElement[bool]:
+    """`column IN (ids)` with the ids written into the statement: hundreds of bound
+    parameters cost more to render and send than the query costs to run, and a short
+    statement stays in the driver's cache."""
+    return column.in_(sa.bindparam(None, list(ids), expanding=True, literal_execute=True))
+
+
+def _occupancies(
+    instants: _Instants,
+    resource_ids: Collection[int],
+    staff_ids: Collection[int],
+    read_from: datetime,
+    read_to: datetime,
+    now: datetime,
+    exclude_booking_ids: frozenset[int],
+) -> sa.Select:
+    """Active occupancies in range, less lapsed holds not yet marked expired. No join:
+    the lapsed holds are a short list from their partial index, and the venue (which only
+    staff need, for travel) is looked up by primary key for staff rows alone."""
+    lapsed_holds = sa.select(Booking.id).where(Booking.hold_has_lapsed(now))
+    venue_id: sa.ColumnElement[int | None] = sa.null()
+    if staff_ids:
+        venue_of_booking = sa.select(Booking.venue_id).where(Booking.id == Occupancy.booking_id)
+        venue_id = sa.case(
+            (_among(Occupancy.resource_id, staff_ids), venue_of_booking.scalar_subquery())
+        )
+    query = sa.select(
+        Occupancy.resource_id,
+        instants.column(Occupancy.start_at),
+        instants.column(Occupancy.end_at),
+        venue_id,
+    ).where(
+        Occupancy.active,
+        _among(Occupancy.resource_id, resource_ids),
+        Occupancy.end_at > read_from,
+        Occupancy.start_at < read_to,
+        Occupancy.booking_id.not_in(lapsed_holds),
+    )
+    if exclude_booking_ids:
+        query = query.where(Occupancy.booking_id.not_in(exclude_booking_ids))
+    return query
+
+
+def _allocations(
+    instants: _Instants, resource_ids: Collection[int], read_from: datetime, read_to: datetime
+) -> sa.Select:
+    return sa.select(
+        Allocation.resource_id,
+        instants.column(Allocation.start_at),
+        instants.column(Allocation.end_at),
+        Allocation.weekdays,
+        Allocation.repeat_until,
+    ).where(
+        # Each branch names the resources, so that each can use its own index.
+        sa.or_(
+            sa.and_(
+                _among(Allocation.resource_id, resource_ids),
+                Allocation.end_at > read_from,
+                Allocation.start_at < read_to,
+            ),
+            sa.and_(_among(Allocation.resource_id, resource_ids), RECURRING),
+        )
+    )
+
+
+def _recurring_block(
+    start: datetime, end: datetime, weekdays: list[int], until: date | None, zone: ZoneInfo
+) -> engine.RecurringBlock:
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     return engine.RecurringBlock(
         start_time=local_start.time().replace(tzinfo=None),
         end_time=local_end.time().replace(tzinfo=None),
-        weekdays=frozenset(allocation.weekdays or ()),
+        weekdays=frozenset(weekdays),
         first_date=local_start.date(),
-        until=allocation.repeat_until,
+        until=until,
     )
 
 
@@ -89,48 +202,49 @@ def build_request(
     resource_id: int | None = None,
     exclude_booking_ids: frozenset[int] = frozenset(),
 ) -> engine.Request:
-    """The engine's view of `service` between two instants. Expired holds are ignored
-    here even before any write has marked them expired."""
-    resources = [r for r in service.resources if r.active]
-    ids = [r.id for r in resources]
-    read_from, read_to = window_start - READ_MARGIN, window_end + READ_MARGIN
+    """The engine's view of `service` for questions about ranges inside
+    [window_start, window_end): the place `resource_id` (or every place) and the staff
+    qualified for the service, if it needs any. Expired holds are ignored here even
+    before any write has marked them expired."""
+    policy = policy_for(service)
+    active = [r for r in service.resources if r.active]
+    places = [r for r in active if not r.is_staff and resource_id in (None, r.id)]
+    required = policy.required_skills
+    staff = [r for r in active if r.is_staff and required and required <= set(r.skills or ())]
+    resources = places + staff
 
+    read_from, read_to = window_start, window_end
+    if service.is_daily:
+        read_from, read_to = _whole_days(read_from, read_to, {r.zone for r in resources})
+    reach_before, reach_after = policy.buffer_before, policy.buffer_after
+    if staff:
+        reach_before += policy.travel_buffer
+        reach_after += policy.travel_buffer
+    read_from, read_to = read_from - reach_before, read_to + reach_after
+
+    ids = [r.id for r in resources]
     busy: dict[int, list[engine.Busy]] = {rid: [] for rid in ids}
     recurring: dict[int, list[engine.RecurringBlock]] = {rid: [] for rid in ids}
     if ids:
-        # A Core query: thousands of plain rows, no ORM identity work needed.
-        occupied = db.session.connection().execute(
-            sa.select(Occupancy.resource_id, Occupancy.start_at, Occupancy.end_at, Booking.venue_id)
-            .join(Booking, Booking.id == Occupancy.booking_id)
-            .where(
-                Occupancy.resource_id.in_(ids),
-                Occupancy.active,
-                Occupancy.start_at < read_to,
-                Occupancy.end_at > read_from,
-                Booking.id.not_in(exclude_booking_ids) if exclude_booking_ids else sa.true(),
-                Booking.is_active_at(now),
-            )
-        )
+        connection = db.session.connection()
+        instants = _Instants(connection.dialect.name)
+        instant = instants.value
+        staff_ids = [r.id for r in staff] if policy.travel_buffer else []
+        occupied = connection.execute(
+            _occupancies(instants, ids, staff_ids, read_from, read_to, now, exclude_booking_ids)
+        ).all()
+        booking = engine.BusyKind.BOOKING
         for rid, start, end, venue_id in occupied:
-            busy[rid].append(
-                engine.Busy(engine.Interval(start, end), engine.BusyKind.BOOKING, venue_id)
-            )
-        allocations = db.session.scalars(
-            sa.select(Allocation).where(
-                Allocation.resource_id.in_(ids),
-                sa.or_(
-                    Allocation.weekdays.is_not(None),
-                    sa.and_(Allocation.start_at < read_to, Allocation.end_at > read_from),
-                ),
-            )
-        )
-        zones = {r.id: r.zone for r in resources}
-        for allocation in allocations:
-            rid = allocation.resource_id
-            if allocation.is_recurring:
-                recurring[rid].append(_recurring_block(allocation, zones[rid]))
+            interval = engine.Interval(instant(start), instant(end))
+            busy[rid].append(engine.Busy(interval, booking, venue_id))
+        blocked = connection.execute(_allocations(instants, ids, read_from, read_to)).all()
+        zones = {r.id: ZoneInfo(r.zone) for r in resources}
+        for rid, start, end, weekdays, until in blocked:
+            start, end = instant(start), instant(end)
+            if weekdays:
+                recurring[rid].append(_recurring_block(start, end, weekdays, until, zones[rid]))
             else:
-                interval = engine.Interval(allocation.start_at, allocation.end_at)
+                interval = engine.Interval(start, end)
                 busy[rid].append(engine.Busy(interval, engine.BusyKind.ALLOCATION))
 
     def to_engine(resource: Resource) -> engine.Resource:
@@ -145,9 +259,9 @@ def build_request(
         )
 
     return engine.Request(
-        places=tuple(to_engine(r) for r in resources if not r.is_staff),
-        staff=tuple(to_engine(r) for r in resources if r.is_staff),
-        policy=policy_for(service),
+        places=tuple(map(to_engine, places)),
+        staff=tuple(map(to_engine, staff)),
+        policy=policy,
         now=now,
         guests=guests,
         resource_id=resource_id,

@@ -233,7 +233,8 @@ def next_available(question: Question, after: datetime, now: datetime) -> engine
     horizon_end = now + timedelta(days=question.service.horizon_days)
     if question.duration is None or after >= horizon_end:
         return None
-    req = question.request(after, horizon_end, now)
+    # A start up to the horizon may end a duration (and its buffers) after it.
+    req = question.request(after, horizon_end + question.duration, now)
     return engine.next_available(req, after, question.duration)
 
 
