@@ -313,11 +313,12 @@ def _check_hold_caps(request: HoldRequest, now: datetime) -> None:
 
 
 def _release_previous(booking_id: int, now: datetime) -> None:
-    """End the visitor's previous hold (and its linked days) if it is still live."""
+    """End the visitor's previous hold (and its linked days) if it is still live. In the
+    new hold's transaction: should the new hold fail, the previous one stays."""
     previous = db.session.scalar(
         sa.select(Booking).where(Booking.id == booking_id).with_for_update()
     )
-    if previous is None or not previous.is_active_at(now) or not previous.is_hold:
+    if previous is None or not previous.is_live_hold_at(now):
         return
     for member in group_of(previous, lock=True):
         _deactivate(member, BookingStatus.EXPIRED)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
+from bookingsite.clock import format_instant, parse_instant
 from bookingsite.extensions import db
 from bookingsite.models import Booking, BookingStatus
 from tests.functional.public.test_pages import (
@@ -68,3 +71,10 @@ def test_another_address_is_not_affected(app, starts):
     elsewhere = fresh_visitor(app)
     elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.7"
     assert hold(elsewhere, ROOMS, start=starts[1], resource=1).status_code == 303
+
+
+def test_a_refused_new_hold_keeps_the_previous_one(client, starts):
+    assert hold(client, ROOMS, start=starts[0], resource=1).status_code == 303
+    off_grid = format_instant(parse_instant(starts[0]) + timedelta(minutes=7))
+    assert hold(client, ROOMS, start=off_grid, resource=1).status_code == 422
+    assert statuses() == [BookingStatus.HOLD]
