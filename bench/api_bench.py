@@ -30,14 +30,12 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections import namedtuple
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
@@ -58,8 +56,9 @@ from bookingsite.models import (  # noqa: E402
     ServiceVariant,
     Venue,
 )
+from tests import postgres  # noqa: E402
 
-SERVER = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+SERVER = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 NOW = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 DAY = timedelta(days=1)
 WINDOW_START = NOW + DAY
@@ -92,28 +91,13 @@ def sqlite_database() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    name = f"bookingsite_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(SERVER, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield (
-            sa.make_url(SERVER)
-            .set(drivername="postgresql+psycopg", database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with psycopg.connect(SERVER, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def postgres_database() -> AbstractContextManager[str]:
+    """A database created for this run and dropped after it (the tests' own helper)."""
+    return postgres.throwaway_database(SERVER)
 
 
 def postgres_answers() -> bool:
-    try:
-        with psycopg.connect(SERVER, connect_timeout=3):
-            return True
-    except psycopg.Error:
-        return False
+    return postgres.answers(SERVER)
 
 
 # Data ----------------------------------------------------------------------------------

@@ -46,12 +46,11 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
@@ -63,8 +62,9 @@ from bookingsite.accounts import create_partner  # noqa: E402
 from bookingsite.clock import format_instant  # noqa: E402
 from bookingsite.extensions import db  # noqa: E402
 from bookingsite.models import Resource, Service, ServiceVariant, Venue  # noqa: E402
+from tests import postgres  # noqa: E402
 
-SERVER = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+SERVER = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 RESOURCES = 64
 CLIENTS = 64
 WORKERS = 4
@@ -82,20 +82,9 @@ def load() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-@contextmanager
-def throwaway_database() -> Iterator[str]:
-    name = f"bookingsite_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(SERVER, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield (
-            sa.make_url(SERVER)
-            .set(drivername="postgresql+psycopg", database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with psycopg.connect(SERVER, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def throwaway_database() -> AbstractContextManager[str]:
+    """A database created for this run and dropped after it (the tests' own helper)."""
+    return postgres.throwaway_database(SERVER)
 
 
 @dataclass(frozen=True)

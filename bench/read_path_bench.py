@@ -15,23 +15,27 @@ from __future__ import annotations
 
 import os
 import statistics
+import sys
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-import psycopg
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from bookingsite import create_app
-from bookingsite.booking.inputs import build_request, load_service
-from bookingsite.extensions import db
-from bookingsite.models import Resource, Service, ServiceVariant, Venue
+# The tests' throwaway-database helper lives beside the package, in the repository.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-SERVER = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+from bookingsite import create_app  # noqa: E402
+from bookingsite.booking.inputs import build_request, load_service  # noqa: E402
+from bookingsite.extensions import db  # noqa: E402
+from bookingsite.models import Resource, Service, ServiceVariant, Venue  # noqa: E402
+from tests import postgres  # noqa: E402
+
+SERVER = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
 RESOURCES = 200
 BOOKINGS_PER_DAY = 10
@@ -43,20 +47,9 @@ DAY = timedelta(days=1)
 WINDOW_START = NOW + DAY
 
 
-@contextmanager
-def throwaway_database() -> Iterator[str]:
-    name = f"bookingsite_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(SERVER, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield (
-            sa.make_url(SERVER)
-            .set(drivername="postgresql+psycopg", database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with psycopg.connect(SERVER, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def throwaway_database() -> AbstractContextManager[str]:
+    """A database created for this run and dropped after it (the tests' own helper)."""
+    return postgres.throwaway_database(SERVER)
 
 
 @dataclass

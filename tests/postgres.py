@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
     try:
         with psycopg.connect(_libpq(url), connect_timeout=3):
             return True
@@ -90,7 +90,7 @@ def _throwaway_cluster() -> Iterator[str]:
 def server() -> Iterator[str]:
     """Yield the URL of a maintenance database on a running server."""
     url = os.environ.get("TEST_DATABASE_URL") or DEFAULT_URL
-    if _answers(url):
+    if answers(url):
         yield url
         return
     with _throwaway_cluster() as started:
