@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Flask
@@ -177,8 +178,6 @@ def seed() -> tuple[dict[int, int], str]:
 
 # The plain pipeline --------------------------------------------------------------------
 
-_Interval = namedtuple("_Interval", "start end")
-_Busy = namedtuple("_Busy", "interval")
 _Place = namedtuple("_Place", "id busy")
 
 BUSY_ROWS = (
@@ -200,8 +199,9 @@ BUSY_ROWS = (
 )
 
 
-# The same query in plain SQL, read without type processing: SQLite's stored UTC text goes
-# through datetime.fromisoformat, PostgreSQL sends seconds since the epoch.
+# The same query in plain SQL, read without type processing: SQLite's stored UTC text, with
+# its offset appended, goes through datetime.fromisoformat (five times faster than setting
+# the zone with replace); PostgreSQL sends seconds since the epoch.
 RAW_BUSY_ROWS = """
     SELECT o.resource_id, {start}, {end}
     FROM occupancies AS o JOIN bookings AS b ON b.id = o.booking_id
@@ -219,7 +219,11 @@ def raw_query(dialect: str) -> sa.TextClause:
             "active": "o.active",
         }
     else:  # as the partial index ix_occupancies_active_resource_end says it
-        columns = {"start": "o.start_at", "end": "o.end_at", "active": "o.active = 1"}
+        columns = {
+            "start": "o.start_at || '+00:00'",
+            "end": "o.end_at || '+00:00'",
+            "active": "o.active = 1",
+        }
     text = sa.text(RAW_BUSY_ROWS.format(**columns))
     return text.bindparams(sa.bindparam("ids", expanding=True))
 
@@ -232,16 +236,13 @@ def raw_busy(resource_ids: list[int], lo: datetime, hi: datetime) -> dict[int, l
             rows = conn.execute(raw_query("postgresql"), params)
             stamp = datetime.fromtimestamp
             for rid, start, end in rows:
-                busy[rid].append(_Busy(_Interval(stamp(start, UTC), stamp(end, UTC))))
+                busy[rid].append((stamp(start, UTC), stamp(end, UTC)))
         else:
             text = {k: v.strftime(SQLITE_TEXT) for k, v in (("lo", lo), ("hi", hi), ("now", NOW))}
             rows = conn.execute(raw_query("sqlite"), {"ids": resource_ids, **text})
             parse = datetime.fromisoformat
             for rid, start, end in rows:
-                interval = _Interval(
-                    parse(start).replace(tzinfo=UTC), parse(end).replace(tzinfo=UTC)
-                )
-                busy[rid].append(_Busy(interval))
+                busy[rid].append((parse(start), parse(end)))
     return busy
 
 
@@ -257,7 +258,7 @@ def core_busy(resource_ids: list[int], lo: datetime, hi: datetime) -> dict[int, 
     with db.engine.connect() as conn:
         rows = conn.execute(BUSY_ROWS, {"ids": resource_ids, "lo": lo, "hi": hi, "now": NOW})
         for rid, start, end in rows:
-            busy[rid].append(_Busy(_Interval(start, end)))
+            busy[rid].append((start, end))
     return busy
 
 
@@ -271,6 +272,7 @@ def pipeline(
     zero = timedelta(0)
     found = sweep_slots(places, utc_spans(lo, hi), DURATION, STEP, zero, zero, lo, hi - DURATION)
     slots = []
+    zone = ZoneInfo("UTC")  # the venue's; the resources have no zone of their own
     for slot in found:
         start, end = slot.start, slot.end
         slots.append(
@@ -278,8 +280,8 @@ def pipeline(
                 "startTime": format_instant(start),
                 "endTime": format_instant(end),
                 "resourceId": slot.resource_id,
-                "localStartTime": start.isoformat(),
-                "localEndTime": end.isoformat(),
+                "localStartTime": start.astimezone(zone).isoformat(),
+                "localEndTime": end.astimezone(zone).isoformat(),
             }
         )
     return app.json.response({"timezone": "UTC", "slots": slots}).get_data()

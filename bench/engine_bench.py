@@ -59,7 +59,7 @@ def build_case(days: int, resources: int, seed: int = 2026) -> tuple[Request, In
             # ten non-overlapping 30-minute bookings on quarter hours within the 48 quarters
             for i, position in enumerate(sorted(rng.sample(range(48 - 10), 10))):
                 start = opening + (position + i) * QUARTER
-                busy.append(Busy(Interval(start, start + DURATION), BusyKind.BOOKING))
+                busy.append(Busy(start, start + DURATION, BusyKind.BOOKING))
         rng.shuffle(busy)
         places.append(Resource(resource_id, twelve_hours, busy=tuple(busy)))
     policy = Policy(grid=Grid(alignment_minutes=15, step_minutes=15))

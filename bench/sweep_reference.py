@@ -14,13 +14,12 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from bookingsite.availability import Resource, Slot
 
 Span = tuple[datetime, datetime]
-_interval = attrgetter("interval")
-_start = attrgetter("start")
+_first = itemgetter(0)
 
 
 def grid_starts(
@@ -38,16 +37,17 @@ def grid_starts(
 
 
 def merged_busy(resource: Resource) -> tuple[list[datetime], list[datetime]]:
-    """The starts and the ends of the resource's busy intervals, sorted, with intervals
+    """The starts and the ends of the resource's busy intervals (tuples that begin with
+    start and end, like the engine's Busy), sorted, with intervals
     that overlap merged (so that both lists are sorted)."""
     starts: list[datetime] = []
     ends: list[datetime] = []
-    for interval in sorted(map(_interval, resource.busy), key=_start):
-        if ends and interval.start < ends[-1]:
-            ends[-1] = max(ends[-1], interval.end)
+    for busy_start, busy_end, *_ in sorted(resource.busy, key=_first):
+        if ends and busy_start < ends[-1]:
+            ends[-1] = max(ends[-1], busy_end)
         else:
-            starts.append(interval.start)
-            ends.append(interval.end)
+            starts.append(busy_start)
+            ends.append(busy_end)
     return starts, ends
 
 

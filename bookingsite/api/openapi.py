@@ -56,7 +56,7 @@ def _parameters(op: Operation, refs: dict, schemas: dict) -> list[dict]:
     ]
     if op.query is not None:
         parameters += _query_parameters(op, refs, schemas)
-    if op.method == "POST" and not op.public:
+    if op.idempotent:
         parameters.append(
             {
                 "name": IDEMPOTENCY_HEADER,
@@ -85,7 +85,7 @@ def _responses(op: Operation, refs: dict) -> dict[str, Any]:
             "description": op.summary,
             "content": {JSON: {"schema": refs[(op.response, "serialization")]}},
         }
-        if op.method == "POST" and not op.public:
+        if op.idempotent:
             responses[str(op.status)]["headers"] = {
                 REPLAYED_HEADER: {
                     "description": "Present on a replayed answer.",

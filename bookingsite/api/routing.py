@@ -39,7 +39,19 @@ class Operation:
     errors: tuple[ErrorKind, ...] = ()
     manage: bool = False
     public: bool = False
+    search: bool = False
     path_params: tuple[str, ...] = field(default=())
+
+    @property
+    def writes(self) -> bool:
+        """Whether the operation may change data: a search is a POST that only reads."""
+        return self.method != "GET" and not self.search
+
+    @property
+    def idempotent(self) -> bool:
+        """Whether an Idempotency-Key makes retries safe (and replays the first answer):
+        partners' POSTs that change data; a search is answered afresh each time."""
+        return self.method == "POST" and self.writes and not self.public
 
     @property
     def path(self) -> str:
@@ -60,7 +72,7 @@ class Operation:
             kinds.append(errors.VALIDATION_ERROR)
         if self.path_params or self.body or self.query:  # ids in paths and bodies
             kinds.append(errors.NOT_FOUND)
-        if self.method == "POST" and not self.public:
+        if self.idempotent:
             kinds += [errors.IDEMPOTENCY_MISMATCH, errors.IDEMPOTENCY_IN_PROGRESS]
         grouped: dict[int, tuple[ErrorKind, ...]] = {}
         for kind in kinds:
@@ -82,7 +94,11 @@ def render(result: Any, status: int) -> Response:
         return result
     if result is None:
         return Response(status=204)
-    response = jsonify(result.model_dump(mode="json", by_alias=True))
+    # A model, or (where an answer is large) its JSON form already (present.Wire).
+    wire = (
+        result.model_dump(mode="json", by_alias=True) if isinstance(result, BaseModel) else result
+    )
+    response = jsonify(wire)
     response.status_code = status
     return response
 
@@ -100,6 +116,7 @@ def operation(
     errors: tuple[ErrorKind, ...] = (),
     manage: bool = False,
     public: bool = False,
+    search: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         op = Operation(
@@ -116,12 +133,13 @@ def operation(
             errors=errors,
             manage=manage,
             public=public,
+            search=search,
             path_params=tuple(re.findall(r"<(?:\w+:)?(\w+)>", rule)),
         )
         OPERATIONS.append(op)
 
         def run(**path_args: Any) -> Response:
-            if method != "GET":
+            if op.writes:
                 # SQLite: take the write lock up front rather than fail to upgrade a read.
                 begin_write(db.session())
             kwargs = dict(path_args)
@@ -131,7 +149,7 @@ def operation(
                 kwargs["query"] = parse_query(query)
             return render(view(**kwargs), status)
 
-        if method == "POST" and not public:
+        if op.idempotent:
             run = idempotent(run)
 
         @wraps(view)

@@ -24,6 +24,7 @@ from operator import add, attrgetter, eq, itemgetter, sub
 
 from .model import (
     ZERO,
+    Busy,
     BusyKind,
     DayEnd,
     DaySlot,
@@ -47,8 +48,6 @@ from .wallclock import (
     working_periods,
 )
 
-# Busy time inside the engine: start, end and kind.
-Taken = tuple[datetime, datetime, BusyKind]
 Span = tuple[datetime, datetime]
 _by_id = attrgetter("id")
 # Makes a Slot from a tuple of its fields in C, without the named tuple's Python __new__:
@@ -70,7 +69,7 @@ class _Query:
         self.earliest = req.now + policy.lead_time
         self.latest = req.now + policy.horizon
         self._periods: dict[tuple[WorkingHours, date, date], list[Period]] = {}
-        self._busy: dict[tuple[int, bool], list[Taken]] = {}
+        self._busy: dict[tuple[int, bool], list[Busy]] = {}
 
     def step(self, duration: timedelta) -> timedelta:
         policy = self.req.policy
@@ -103,7 +102,7 @@ class _Query:
 
     def busy(
         self, resource: Resource, lo: datetime, hi: datetime, *, staff: bool = False
-    ) -> list[Taken]:
+    ) -> list[Busy]:
         """The resource's bookings and allocations, plus its recurring blocks around lo..hi.
         For staff, a booking at another venue than the service's is widened by the travel
         buffer on both sides."""
@@ -116,22 +115,21 @@ class _Query:
         zone = resource.hours.tz
         first, last = local_date(lo, zone) - ONE_DAY, local_date(hi, zone)
         return taken + [
-            (start, end, BusyKind.ALLOCATION)
+            Busy(start, end, BusyKind.ALLOCATION)
             for block in resource.recurring_blocks
             for start, end in block_instants(block, zone, first, last)
         ]
 
-    def _read_busy(self, resource: Resource, staff: bool) -> list[Taken]:
+    def _read_busy(self, resource: Resource, staff: bool) -> list[Busy]:
         policy = self.req.policy
         travel, here = policy.travel_buffer, policy.venue_id
         if not (staff and travel and here is not None):
-            # a comprehension: two and a half times faster than a dotted attrgetter
-            return [(busy.interval.start, busy.interval.end, busy.kind) for busy in resource.busy]
+            return list(resource.busy)
         return [
-            (busy.interval.start - travel, busy.interval.end + travel, busy.kind)
-            if busy.venue_id not in (None, here)
-            else (busy.interval.start, busy.interval.end, busy.kind)
-            for busy in resource.busy
+            Busy(start - travel, end + travel, kind, venue)
+            if venue not in (None, here)
+            else Busy(start, end, kind, venue)
+            for start, end, kind, venue in resource.busy
         ]
 
     def starts(
@@ -184,12 +182,12 @@ def _on_grid(q: _Query, hours: WorkingHours, start: datetime, step: timedelta) -
 
 
 def _conflict(
-    busy: list[Taken], start: datetime, end: datetime, before: timedelta, after: timedelta
+    busy: list[Busy], start: datetime, end: datetime, before: timedelta, after: timedelta
 ) -> Reason | None:
     """Rule 4: the bare range must miss every allocation and booking, the buffered range
     [start - before, end + after) must miss everything."""
     booked = buffered = False
-    for busy_start, busy_end, kind in busy:
+    for busy_start, busy_end, kind, _ in busy:
         if busy_start < end and start < busy_end:
             if kind is BusyKind.ALLOCATION:
                 return Reason.BLOCKED
@@ -307,7 +305,7 @@ class _Occupied:
         self.begins = list(map(sub, starts, repeat(behind)))
         self.ends = list(map(add, starts, repeat(ahead)))
 
-    def free(self, busy: list[Taken], among: set[int]) -> set[int]:
+    def free(self, busy: list[Busy], among: set[int]) -> set[int]:
         """The candidates of `among` whose occupied range meets no busy interval.
 
         Works from the smaller side, each time with two bisections per item run in C:
@@ -459,7 +457,9 @@ def _latest_end(
     latest = next(
         closes for opens, closes in q.spans(resource.hours, start, until) if opens <= start < closes
     )
-    for busy_start, busy_end, _ in q.busy(resource, start - q.before, until + q.after, staff=staff):
+    for busy_start, busy_end, *_ in q.busy(
+        resource, start - q.before, until + q.after, staff=staff
+    ):
         if busy_end > start - q.before:
             latest = min(latest, busy_start - q.after)
     return latest

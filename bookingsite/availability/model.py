@@ -109,14 +109,22 @@ class BusyKind(StrEnum):
     ALLOCATION = "allocation"
 
 
-@dataclass(frozen=True)
-class Busy:
-    """Time a resource is taken. A booking's interval already includes its own buffers;
-    `venue_id` says where it takes place (staff need travel time between venues)."""
+class Busy(NamedTuple):
+    """Time a resource is taken, [start, end) in UTC. A booking's range already includes
+    its own buffers; `venue_id` says where it takes place (staff need travel time between
+    venues).
 
-    interval: Interval
+    A plain tuple, not validated on creation: a request carries thousands, read from
+    rows the database has checked, and the engine walks them as tuples."""
+
+    start: datetime
+    end: datetime
     kind: BusyKind
     venue_id: int | None = None
+
+    @property
+    def interval(self) -> Interval:
+        return Interval(self.start, self.end)
 
 
 @dataclass(frozen=True)

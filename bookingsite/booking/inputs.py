@@ -8,8 +8,11 @@ answers questions about ranges inside its window, not beyond."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
+from itertools import repeat
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -25,6 +28,8 @@ from bookingsite.models import (
     Service,
 )
 
+# Makes a named tuple from a tuple of its fields in C, without its Python __new__.
+_new_tuple = tuple.__new__
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ONE_DAY = timedelta(days=1)
 ONE_US = timedelta(microseconds=1)
@@ -93,25 +98,38 @@ def _whole_days(start: datetime, end: datetime, zones: Iterable[str]) -> tuple[d
 
 
 class _Instants:
-    """How a query reads instant columns so that rows need no zone conversion each.
+    """How a query reads instant columns so that each value becomes an aware UTC datetime
+    in one call to C, with no zone conversion: a request reads thousands of them.
 
     PostgreSQL sends timestamptz in the session's zone, and loading it with a zone costs
-    several times a plain one: ask for seconds since the epoch instead and make aware UTC
-    datetimes straight from them (a float8 holds every microsecond up to the 2240s).
-    SQLite stores naive UTC text: only the zone needs setting."""
+    several times a plain one: ask for seconds since the epoch instead (a float8 holds
+    every microsecond up to the 2240s). SQLite stores naive UTC text: ask for it with its
+    offset appended, which `fromisoformat` reads five times faster than it sets a zone
+    with `replace`."""
 
     def __init__(self, dialect: str) -> None:
         self.epoch = dialect == "postgresql"
+        self.value: Callable[[Any], datetime] = (
+            partial(datetime.fromtimestamp, tz=UTC) if self.epoch else datetime.fromisoformat
+        )
 
     def column(self, column: sa.ColumnElement[datetime]) -> sa.ColumnElement:
         if self.epoch:
             return sa.func.date_part("epoch", column, type_=sa.Float)
-        return sa.type_coerce(column, sa.DateTime())
+        return sa.type_coerce(column, sa.String).concat(sa.literal_column("'+00:00'"))
 
-    def value(self, raw: float | datetime) -> datetime:
-        if self.epoch:
-            return datetime.fromtimestamp(raw, UTC)
-        return raw.replace(tzinfo=UTC)
+    def bookings(self, rows: Sequence[sa.Row], into: dict[int, list[engine.Busy]]) -> None:
+        """Adds each occupancy row (resource id, start, end, venue id) to its resource's
+        busy time. Column by column and in C, through map and zip: thousands of rows."""
+        if not rows:
+            return
+        rids, starts, ends, venue_ids = zip(*rows, strict=True)
+        value = self.value
+        fields = zip(
+            map(value, starts), map(value, ends), repeat(engine.BusyKind.BOOKING), venue_ids
+        )
+        for rid, busy in zip(rids, map(_new_tuple, repeat(engine.Busy), fields), strict=True):
+            into[rid].append(busy)
 
 
 def _among(column: sa.ColumnElement[int], ids: Collection[int]) -> sa.ColumnElement[bool]:
@@ -233,10 +251,7 @@ def build_request(
         occupied = connection.execute(
             _occupancies(instants, ids, staff_ids, read_from, read_to, now, exclude_booking_ids)
         ).all()
-        booking = engine.BusyKind.BOOKING
-        for rid, start, end, venue_id in occupied:
-            interval = engine.Interval(instant(start), instant(end))
-            busy[rid].append(engine.Busy(interval, booking, venue_id))
+        instants.bookings(occupied, into=busy)
         blocked = connection.execute(_allocations(instants, ids, read_from, read_to)).all()
         zones = {r.id: ZoneInfo(r.zone) for r in resources}
         for rid, start, end, weekdays, until in blocked:
@@ -244,8 +259,7 @@ def build_request(
             if weekdays:
                 recurring[rid].append(_recurring_block(start, end, weekdays, until, zones[rid]))
             else:
-                interval = engine.Interval(start, end)
-                busy[rid].append(engine.Busy(interval, engine.BusyKind.ALLOCATION))
+                busy[rid].append(engine.Busy(start, end, engine.BusyKind.ALLOCATION))
 
     def to_engine(resource: Resource) -> engine.Resource:
         return engine.Resource(

@@ -41,11 +41,11 @@ def hours(zone: str = "UTC", *periods: tuple[time, time], **overrides: Any) -> W
 
 
 def booking(start: datetime, end: datetime, venue_id: int | None = None) -> Busy:
-    return Busy(Interval(start, end), BusyKind.BOOKING, venue_id)
+    return Busy(start, end, BusyKind.BOOKING, venue_id)
 
 
 def allocation(start: datetime, end: datetime) -> Busy:
-    return Busy(Interval(start, end), BusyKind.ALLOCATION)
+    return Busy(start, end, BusyKind.ALLOCATION)
 
 
 def make_resource(id: int = 1, **overrides: Any) -> Resource:

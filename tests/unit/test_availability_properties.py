@@ -70,7 +70,7 @@ def resources(draw, resource_id: int, window: Interval, skills: frozenset[str]) 
         start = window.start + _minutes(draw, -120, 36 * 60, 5)
         end = start + _minutes(draw, 5, 180, 5)
         kind = draw(st.sampled_from(BusyKind))
-        busy.append(Busy(Interval(start, end), kind, draw(st.sampled_from([None, 1, 2]))))
+        busy.append(Busy(start, end, kind, draw(st.sampled_from([None, 1, 2]))))
     blocks = ()
     if draw(st.integers(0, 3)) == 0:
         start = _wall(_minutes(draw, 0, 23 * 60))

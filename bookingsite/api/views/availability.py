@@ -45,10 +45,11 @@ def _duration(duration_ms: int | None) -> timedelta | None:
     "/services/<int:service_id>/availability/slots",
     summary="Find slots",
     tag=AVAILABILITY,
+    search=True,
     body=s.SlotsQuery,
     response=s.SlotsOut,
 )
-def find_slots(service_id: int, body: s.SlotsQuery) -> s.SlotsOut:
+def find_slots(service_id: int, body: s.SlotsQuery) -> present.Wire:
     """The bookable slots lying wholly inside the window, on the service's grid, with
     its buffers, lead time, horizon, blocks and bookings applied. Fixed services search
     the option lasting `durationMs` (default: the shortest); hourly ranges their minimum;
@@ -62,21 +63,8 @@ def find_slots(service_id: int, body: s.SlotsQuery) -> s.SlotsOut:
         resource_id=body.resource_id,
         duration_field="durationMs",
     )
-    found = [(x.start, x.end, x.resource_id) for x in questions.slots(question, window, utcnow())]
-    zones = _zones(service)
-    return s.SlotsOut(
-        timezone=service.venue.timezone,
-        slots=[
-            s.SlotOut(
-                start_time=start,
-                end_time=end,
-                resource_id=rid,
-                local_start_time=present.local(start, zones[rid]),
-                local_end_time=present.local(end, zones[rid]),
-            )
-            for start, end, rid in found
-        ],
-    )
+    found = questions.slots(question, window, utcnow())
+    return present.slots_answer(service.venue.timezone, found, _zones(service))
 
 
 @operation(
@@ -84,6 +72,7 @@ def find_slots(service_id: int, body: s.SlotsQuery) -> s.SlotsOut:
     "/services/<int:service_id>/availability/end-times",
     summary="Possible ends for a start",
     tag=AVAILABILITY,
+    search=True,
     body=s.EndTimesQuery,
     response=s.EndTimesOut,
 )
@@ -121,6 +110,7 @@ def end_times(service_id: int, body: s.EndTimesQuery) -> s.EndTimesOut:
     "/services/<int:service_id>/availability/days",
     summary="Free days and their possible runs",
     tag=AVAILABILITY,
+    search=True,
     body=s.DaysQuery,
     response=s.DaysOut,
 )

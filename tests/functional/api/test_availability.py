@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
+from bookingsite.api import schemas as s
+from bookingsite.api.routing import OPERATIONS
+from bookingsite.extensions import db
 from tests.functional.api.conftest import Api, create_room_service
 
 DAY = {"startTime": "2026-03-02T08:00:00Z", "endTime": "2026-03-02T12:00:00Z"}
@@ -253,3 +257,41 @@ def test_lead_time_and_horizon_come_from_the_service(api: Api) -> None:
     starts = [s["startTime"] for s in found.get_json()["slots"]]
     assert starts[0] == "2026-03-01T10:00:00Z"  # now + 10 h, on the local hour grid
     assert starts[-1] == "2026-03-02T00:00:00Z"  # no later than now + 1 day
+
+
+def test_the_slots_answer_is_what_its_schema_says(api: Api) -> None:
+    """The slots answer is written out as JSON directly (for speed), not dumped from its
+    model: it must still be exactly what the model would give."""
+    ids = create_room_service(api)
+    api.patch(f"/v1/resources/{ids['room']}", {"timezone": "America/New_York"})
+    response = api.post(f"/v1/services/{ids['service']}/availability/slots", DAY)
+    answer = response.get_json()
+    assert answer["slots"]
+    model = s.SlotsOut.model_validate(answer)
+    assert model.model_dump(mode="json", by_alias=True) == answer
+
+
+def test_searches_read_without_taking_the_write_lock(api: Api) -> None:
+    """A search is a POST that only reads: on SQLite it must not queue behind holds for
+    the write lock, and an Idempotency-Key means nothing to it."""
+    ids = create_room_service(api)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        searched = api.post(f"/v1/services/{ids['service']}/availability/slots", DAY)
+        searching = statements[:]
+        first = searched.get_json()["slots"][0]["startTime"]
+        held = api.post("/v1/bookings", {"serviceId": ids["service"], "startTime": first})
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert searched.status_code == 200
+    assert "BEGIN IMMEDIATE" not in searching
+    assert held.status_code == 201, held.get_json()
+    assert "BEGIN IMMEDIATE" in statements[len(searching) :]
+    searches = [op for op in OPERATIONS if op.search]
+    assert len(searches) == 3
+    assert not any(op.idempotent for op in searches)
