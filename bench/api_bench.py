@@ -228,9 +228,11 @@ def raw_query(dialect: str) -> sa.TextClause:
     return text.bindparams(sa.bindparam("ids", expanding=True))
 
 
-def raw_busy(resource_ids: list[int], lo: datetime, hi: datetime) -> dict[int, list]:
+def raw_busy(
+    engine: sa.Engine, resource_ids: list[int], lo: datetime, hi: datetime
+) -> dict[int, list]:
     busy: dict[int, list] = {rid: [] for rid in resource_ids}
-    with db.engine.connect() as conn:
+    with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             params = {"ids": resource_ids, "lo": lo, "hi": hi, "now": NOW}
             rows = conn.execute(raw_query("postgresql"), params)
@@ -253,9 +255,11 @@ def utc_spans(lo: datetime, hi: datetime) -> list[tuple[datetime, datetime]]:
     return [(first + d * DAY + OPENS, first + d * DAY + CLOSES) for d in range(days)]
 
 
-def core_busy(resource_ids: list[int], lo: datetime, hi: datetime) -> dict[int, list]:
+def core_busy(
+    engine: sa.Engine, resource_ids: list[int], lo: datetime, hi: datetime
+) -> dict[int, list]:
     busy: dict[int, list] = {rid: [] for rid in resource_ids}
-    with db.engine.connect() as conn:
+    with engine.connect() as conn:
         rows = conn.execute(BUSY_ROWS, {"ids": resource_ids, "lo": lo, "hi": hi, "now": NOW})
         for rid, start, end in rows:
             busy[rid].append((start, end))
@@ -263,11 +267,17 @@ def core_busy(resource_ids: list[int], lo: datetime, hi: datetime) -> dict[int, 
 
 
 def pipeline(
-    app: Flask, resource_ids: list[int], lo: datetime, hi: datetime, *, raw: bool = False
+    app: Flask,
+    engine: sa.Engine,
+    resource_ids: list[int],
+    lo: datetime,
+    hi: datetime,
+    *,
+    raw: bool = False,
 ) -> bytes:
     """The same answer the endpoint gives, the plain way: the busy rows read through
     SQLAlchemy Core with the model's column types, or (`raw`) as plain SQL parsed here."""
-    busy = (raw_busy if raw else core_busy)(resource_ids, lo, hi)
+    busy = (raw_busy if raw else core_busy)(engine, resource_ids, lo, hi)
     places = [_Place(rid, busy[rid]) for rid in resource_ids]
     zero = timedelta(0)
     found = sweep_slots(places, utc_spans(lo, hi), DURATION, STEP, zero, zero, lo, hi - DURATION)
@@ -335,47 +345,46 @@ def counting(engine: sa.Engine) -> Iterator[list[str]]:
 def bench_backend(name: str, url: str, runs: int) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, **SETTINGS}, clock=FrozenClock(NOW))
     with app.app_context():
-        try:
-            upgrade()
-            started = time.perf_counter()
-            services, key = seed()
-            if name == "postgresql":
-                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                    c.exec_driver_sql("VACUUM ANALYZE")
-            else:
-                with db.engine.begin() as c:
-                    c.exec_driver_sql("ANALYZE")
-            bookings = db.session.scalar(sa.select(sa.func.count()).select_from(Booking))
-            print(f"\n######## {name} ########")
-            print(
-                f"seeded {bookings:,} bookings on {RESOURCES} resources"
-                f" in {time.perf_counter() - started:.1f} s"
-            )
-            db.session.remove()
-            client = app.test_client()
-            main_service = services[MAIN_SIZE]
-            ids = list(
-                db.session.scalars(
-                    sa.select(Resource.id).order_by(Resource.id).limit(MAIN_SIZE)
-                ).all()
-            )
-            db.session.remove()
-            compare(app, client, key, main_service, ids, runs)
-            windows(client, key, main_service, runs)
-            query_counts(client, key, services)
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+        upgrade()
+        started = time.perf_counter()
+        services, key = seed()
+        if name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.exec_driver_sql("VACUUM ANALYZE")
+        else:
+            with db.engine.begin() as c:
+                c.exec_driver_sql("ANALYZE")
+        bookings = db.session.scalar(sa.select(sa.func.count()).select_from(Booking))
+        ids = list(
+            db.session.scalars(sa.select(Resource.id).order_by(Resource.id).limit(MAIN_SIZE))
+        )
+        engine = db.engine
+        db.session.remove()
+    print(f"\n######## {name} ########")
+    print(
+        f"seeded {bookings:,} bookings on {RESOURCES} resources in {time.perf_counter() - started:.1f} s"
+    )
+    # Requests run outside any app context, as served: each gets its own context and
+    # session (inside one, the test client would share a session across requests).
+    try:
+        client = app.test_client()
+        compare(app, engine, client, key, services[MAIN_SIZE], ids, runs)
+        windows(client, key, services[MAIN_SIZE], runs)
+        query_counts(engine, client, key, services)
+    finally:
+        engine.dispose()
 
 
-def compare(app: Flask, client, key: str, service_id: int, ids: list[int], runs: int) -> None:
+def compare(
+    app: Flask, engine: sa.Engine, client, key: str, service_id: int, ids: list[int], runs: int
+) -> None:
     lo, hi = WINDOW_START, WINDOW_START + 30 * DAY
     endpoint = endpoint_call(client, key, service_id, 30)
 
     contenders = {
         "endpoint": endpoint,
-        "pipeline (Core, typed)": lambda: pipeline(app, ids, lo, hi),
-        "pipeline (raw SQL)": lambda: pipeline(app, ids, lo, hi, raw=True),
+        "pipeline (Core, typed)": lambda: pipeline(app, engine, ids, lo, hi),
+        "pipeline (raw SQL)": lambda: pipeline(app, engine, ids, lo, hi, raw=True),
     }
     answer = endpoint()
     for name, call in contenders.items():
@@ -424,9 +433,9 @@ def windows(client, key: str, service_id: int, runs: int) -> None:
     print(f"  (load average {load()})")
 
 
-def query_counts(client, key: str, services: dict[int, int]) -> None:
+def query_counts(engine: sa.Engine, client, key: str, services: dict[int, int]) -> None:
     print("\n== SQL statements per request (the whole request: auth, service, reads) ==")
-    with counting(db.engine) as statements:
+    with counting(engine) as statements:
         for days in WINDOW_DAYS:
             call = endpoint_call(client, key, services[MAIN_SIZE], days)
             call()  # the key's last-used write happens at most once a minute

@@ -96,19 +96,21 @@ def main() -> None:
     with app.app_context():
         upgrade()
         url = seed()
-        statements: list[str] = []
-        sa.event.listen(
-            db.engine, "before_cursor_execute", lambda _c, _cur, sql, *_: statements.append(sql)
-        )
-        client = app.test_client()
-        htmx = {"HX-Request": "true"}
-        client.get(url, headers=htmx)  # warm caches and templates
-        statements.clear()
-        html = client.get(url, headers=htmx).data
-        queries = [s for s in statements if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
-        grid = timed(client, url, htmx)
-        trivial = timed(client, "/healthz", {})
-        slots = html.count(b'class="slot"')
+        engine = db.engine
+    # Requests run outside any app context, as served: each with its own session.
+    statements: list[str] = []
+    sa.event.listen(
+        engine, "before_cursor_execute", lambda _c, _cur, sql, *_: statements.append(sql)
+    )
+    client = app.test_client()
+    htmx = {"HX-Request": "true"}
+    client.get(url, headers=htmx)  # warm caches and templates
+    statements.clear()
+    html = client.get(url, headers=htmx).data
+    queries = [s for s in statements if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
+    grid = timed(client, url, htmx)
+    trivial = timed(client, "/healthz", {})
+    slots = html.count(b'class="slot"')
     print(f"grid partial: {RESOURCES} resources x {BOOKINGS_PER_DAY} bookings/day x {DAYS} days")
     print(f"  SQL queries per request : {len(queries)}")
     print(f"  HTML bytes              : {len(html):,} ({slots} slot buttons)")

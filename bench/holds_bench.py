@@ -366,64 +366,65 @@ def profile_one_hold(url: str, seeded: Seeded) -> None:
         }
     )
     with app.app_context():
-        try:
-            client = app.test_client()
-            target = seeded.targets[-1]
-            headers = {"Authorization": f"Bearer {seeded.key}"}
-            hour = itertools.count(PROFILE_HOUR_BASE, 2)
+        engine = db.engine
+    # Requests run outside any app context, as served: each with its own session.
+    try:
+        client = app.test_client()
+        target = seeded.targets[-1]
+        headers = {"Authorization": f"Bearer {seeded.key}"}
+        hour = itertools.count(PROFILE_HOUR_BASE, 2)
 
-            def hold() -> int:
-                start = seeded.now + next(hour) * HOUR
-                body = json.loads(hold_body(target, start))
-                return client.post("/v1/bookings", json=body, headers=headers).status_code
+        def hold() -> int:
+            start = seeded.now + next(hour) * HOUR
+            body = json.loads(hold_body(target, start))
+            return client.post("/v1/bookings", json=body, headers=headers).status_code
 
-            for _ in range(5):  # warm caches, pools and the key's last-used write
-                hold()
-            samples = []
-            for _ in range(20):
-                t = time.perf_counter()
-                hold()
-                samples.append(time.perf_counter() - t)
-            statements: list[list] = []
-
-            def before(_conn, _cursor, statement, _parameters, _context, _many) -> None:
-                statements.append([" ".join(statement.split()), time.perf_counter()])
-
-            def after(_conn, _cursor, _statement, _parameters, _context, _many) -> None:
-                statements[-1][1] = time.perf_counter() - statements[-1][1]
-
-            # Timed once without the profiler (statement times), then once with it.
-            sa.event.listen(db.engine, "before_cursor_execute", before)
-            sa.event.listen(db.engine, "after_cursor_execute", after)
+        for _ in range(5):  # warm caches, pools and the key's last-used write
+            hold()
+        samples = []
+        for _ in range(20):
             t = time.perf_counter()
             hold()
-            whole = time.perf_counter() - t
-            sa.event.remove(db.engine, "before_cursor_execute", before)
-            sa.event.remove(db.engine, "after_cursor_execute", after)
-            profiler = cProfile.Profile()
-            profiler.enable()
-            status = hold()
-            profiler.disable()
-            print(
-                f"\n== one hold through the test client (in-process, same database): status"
-                f" {status}; best {min(samples) * 1000:.1f} ms, median"
-                f" {statistics.median(samples) * 1000:.1f} ms over 20 =="
-            )
-            in_sql = sum(spent for _, spent in statements)
-            print(
-                f"  SQL statements: {len(statements)}, {in_sql * 1000:.1f} ms in execute of"
-                f" {whole * 1000:.1f} ms for the whole request (unprofiled)"
-            )
-            for statement, spent in statements:
-                print(f"    {spent * 1000:5.2f} ms  {statement[:130]}")
-            out = io.StringIO()
-            stats = pstats.Stats(profiler, stream=out)
-            stats.sort_stats("cumulative").print_stats(r"bookingsite|flask|sqlalchemy", 30)
-            stats.sort_stats("tottime").print_stats(15)
-            print(out.getvalue())
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+            samples.append(time.perf_counter() - t)
+        statements: list[list] = []
+
+        def before(_conn, _cursor, statement, _parameters, _context, _many) -> None:
+            statements.append([" ".join(statement.split()), time.perf_counter()])
+
+        def after(_conn, _cursor, _statement, _parameters, _context, _many) -> None:
+            statements[-1][1] = time.perf_counter() - statements[-1][1]
+
+        # Timed once without the profiler (statement times), then once with it.
+        sa.event.listen(engine, "before_cursor_execute", before)
+        sa.event.listen(engine, "after_cursor_execute", after)
+        t = time.perf_counter()
+        hold()
+        whole = time.perf_counter() - t
+        sa.event.remove(engine, "before_cursor_execute", before)
+        sa.event.remove(engine, "after_cursor_execute", after)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        status = hold()
+        profiler.disable()
+        print(
+            f"\n== one hold through the test client (in-process, same database): status"
+            f" {status}; best {min(samples) * 1000:.1f} ms, median"
+            f" {statistics.median(samples) * 1000:.1f} ms over 20 =="
+        )
+        in_sql = sum(spent for _, spent in statements)
+        print(
+            f"  SQL statements: {len(statements)}, {in_sql * 1000:.1f} ms in execute of"
+            f" {whole * 1000:.1f} ms for the whole request (unprofiled)"
+        )
+        for statement, spent in statements:
+            print(f"    {spent * 1000:5.2f} ms  {statement[:130]}")
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("cumulative").print_stats(r"bookingsite|flask|sqlalchemy", 30)
+        stats.sort_stats("tottime").print_stats(15)
+        print(out.getvalue())
+    finally:
+        engine.dispose()
 
 
 # Main ----------------------------------------------------------------------------------

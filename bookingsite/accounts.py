@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bookingsite.bounds import MAX_ID
@@ -70,8 +71,16 @@ def rotate_key(partner: Partner) -> str:
 
 
 def partner_for_key(key: str) -> Partner | None:
-    partner = db.session.scalar(
-        sa.select(Partner).where(Partner.key_prefix == key[:KEY_PREFIX_LENGTH], Partner.active)
+    """The active partner holding `key`, with its venues (every call checks them), in one
+    statement."""
+    partner = (
+        db.session.scalars(
+            sa.select(Partner)
+            .where(Partner.key_prefix == key[:KEY_PREFIX_LENGTH], Partner.active)
+            .options(joinedload(Partner.venues))
+        )
+        .unique()
+        .one_or_none()
     )
     if partner is None or not hmac.compare_digest(partner.key_hash, _hash_key(key)):
         return None

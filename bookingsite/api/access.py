@@ -14,10 +14,18 @@ from flask_limiter.util import get_remote_address
 
 from bookingsite import errors
 from bookingsite.accounts import partner_for_key, record_key_use
+from bookingsite.booking.inputs import load_service
 from bookingsite.clock import utcnow
 from bookingsite.errors import DomainError
 from bookingsite.extensions import db
-from bookingsite.models import Allocation, Booking, Partner, Resource, Service, Venue
+from bookingsite.models import (
+    Allocation,
+    Booking,
+    Partner,
+    Resource,
+    Service,
+    Venue,
+)
 
 BEARER = "bearer "
 
@@ -80,7 +88,7 @@ def resource(resource_id: int) -> Resource:
 
 
 def service(service_id: int) -> Service:
-    row = db.session.get(Service, service_id)
+    row = load_service(service_id)
     if row is None or not _visible(row, row.venue_id) or not row.active:
         raise _not_found()
     return row

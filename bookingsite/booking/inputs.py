@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from bookingsite import availability as engine
 from bookingsite.extensions import db
@@ -70,14 +70,18 @@ def policy_for(service: Service) -> engine.Policy:
 
 
 def load_service(service_id: int) -> Service | None:
-    return db.session.scalar(
-        sa.select(Service)
-        .where(Service.id == service_id)
-        .options(
-            selectinload(Service.resources).selectinload(Resource.venue),
-            selectinload(Service.variants),
-            selectinload(Service.venue),
-        )
+    """The service with everything a question about it reads (venue, options, resources),
+    in one statement (a service has a few options, so the rows stay few). A resource's
+    venue is the service's, found in the session without SQL. None at all when the request has already loaded it
+    (the API's access check and the booking service ask for the same one)."""
+    return db.session.get(
+        Service,
+        service_id,
+        options=(
+            joinedload(Service.venue),
+            joinedload(Service.variants),
+            joinedload(Service.resources),
+        ),
     )
 
 

@@ -193,23 +193,29 @@ def _alternatives(
 
 
 def expire_lapsed(
-    now: datetime, *, resource_ids: Collection[int] | None = None, limit: int | None = None
+    now: datetime,
+    *,
+    resource_ids: Collection[int] | None = None,
+    within: engine.Interval | None = None,
+    limit: int | None = None,
 ) -> int:
-    """Mark lapsed holds expired (on `resource_ids` only, if given); the state guard frees
-    their occupancies in the same statement. Returns how many were marked.
+    """Mark lapsed holds expired (those occupying `resource_ids` over `within` only, if
+    given); the state guard frees their occupancies in the same statement. Returns how
+    many were marked.
 
     Each hold is locked first, in id order; one locked by another transaction (a confirm
     under way) is skipped — that transaction decides it. Reads ignore lapsed holds, so
     nothing depends on this having run; it only makes room for a new active range."""
     lapsed = sa.select(Booking.id).where(Booking.hold_has_lapsed(now))
     if resource_ids is not None:
-        lapsed = lapsed.where(
-            Booking.id.in_(
-                sa.select(Occupancy.booking_id).where(
-                    Occupancy.resource_id.in_(resource_ids), Occupancy.active
-                )
-            )
+        occupying = sa.select(Occupancy.booking_id).where(
+            Occupancy.resource_id.in_(resource_ids), Occupancy.active
         )
+        if within is not None:
+            occupying = occupying.where(
+                Occupancy.end_at > within.start, Occupancy.start_at < within.end
+            )
+        lapsed = lapsed.where(Booking.id.in_(occupying))
     lapsed = lapsed.order_by(Booking.id).limit(limit).with_for_update(skip_locked=True)
     ids = db.session.scalars(lapsed).all()
     if ids:
@@ -239,12 +245,14 @@ class _RacingWriters(Exception):
     overlapping ranges, of which the database let at least one through."""
 
 
-def _retrying(operation: Callable[[], T]) -> T:
+def _retrying(operation: Callable[[], T], *, after_conflict: Callable[[], T] | None = None) -> T:
     """Run a write transaction; again from the start when the database gave up on it
     only for its timing with another one. Domain errors roll back and pass through.
 
-    Out of attempts, a deadlock between racing occupancy writers is what it is, a lost
-    race for the range (SLOT_TAKEN); any other transient failure answers BUSY."""
+    The database refusing the range answers SLOT_TAKEN, or, given `after_conflict`, runs
+    that instead, once. Out of attempts, a deadlock between racing occupancy writers is
+    what it is, a lost race for the range (SLOT_TAKEN); any other transient failure
+    answers BUSY."""
     for attempt in range(1, ATTEMPTS + 1):
         last = attempt == ATTEMPTS
         try:
@@ -259,7 +267,10 @@ def _retrying(operation: Callable[[], T]) -> T:
         except sa.exc.DBAPIError as error:
             db.session.rollback()
             if is_slot_conflict(error):
-                raise DomainError(errors.SLOT_TAKEN) from error
+                if after_conflict is None or last:
+                    raise DomainError(errors.SLOT_TAKEN) from error
+                operation, after_conflict = after_conflict, None
+                continue
             if not is_transient(error):
                 raise
             if last:
@@ -274,6 +285,19 @@ def _commit_occupancies() -> None:
         if is_transient(error):
             raise _RacingWriters() from error
         raise
+
+
+def _commit_keeping_rows() -> None:
+    """Commit a hold without expiring what the session holds: its new rows are exactly
+    what it wrote (no trigger changes an insert), and the answer reads them at once; a
+    refresh would only read them back."""
+    session = db.session()
+    expiring = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        _commit_occupancies()
+    finally:
+        session.expire_on_commit = expiring
 
 
 def client_hash(address: str) -> str:
@@ -328,10 +352,17 @@ def _release_previous(booking_id: int, now: datetime) -> None:
 
 def hold(request: HoldRequest) -> Booking:
     """Place a hold. Returns the (first) booking; linked daily bookings share its group."""
-    return _retrying(lambda: _hold(request))
+    return _retrying(
+        lambda: _hold(request), after_conflict=lambda: _hold(request, clear_lapsed=True)
+    )
 
 
-def _hold(request: HoldRequest) -> Booking:
+def _hold(request: HoldRequest, *, clear_lapsed: bool = False) -> Booking:
+    """The hold's transaction. Reads ignore lapsed holds that no write has marked
+    expired yet, but the database's guard does not: when it refused the range, the
+    hold runs again with `clear_lapsed`, marking those in its way first (a writer that
+    won the range meanwhile is then seen by the plan, which answers with alternatives).
+    Nearly every hold thus costs no statement for them."""
     begin_write(db.session())
     now = utcnow()
     service = load_service(request.service_id)
@@ -341,11 +372,16 @@ def _hold(request: HoldRequest) -> Booking:
         raise invalid("startTime", _("Give the time with its UTC offset."))
     if request.replaces_booking_id is not None:
         _release_previous(request.replaces_booking_id, now)
-    expire_lapsed(now, resource_ids=[r.id for r in service.resources])
     _check_hold_caps(request, now)
     plan = _plan(service, request, now)
+    if clear_lapsed:
+        reach = engine.Interval(
+            plan.parts[0].start - timedelta(minutes=service.buffer_before_minutes),
+            plan.parts[-1].end + timedelta(minutes=service.buffer_after_minutes),
+        )
+        expire_lapsed(now, resource_ids=plan.resource_ids, within=reach)
     bookings = _write_hold(service, request, plan, now)
-    _commit_occupancies()
+    _commit_keeping_rows()
     return bookings[0]
 
 
@@ -518,7 +554,13 @@ def _move(
     places = {r.id: r for r in service.resources if not r.is_staff}
     if resource_id not in places:
         raise invalid("resourceId", _("This resource does not serve the service."))
-    expire_lapsed(now, resource_ids=[r.id for r in service.resources])
+    before = timedelta(minutes=service.buffer_before_minutes)
+    after = timedelta(minutes=service.buffer_after_minutes)
+    expire_lapsed(
+        now,
+        resource_ids=[r.id for r in service.resources],
+        within=engine.Interval(start - before, end + after),
+    )
     # The booking keeps its option and party; only its time and place are asked about.
     question = questions.Question(service, booking.variant, None, booking.guests, resource_id)
     req = question.request(start, end, now, exclude_booking_ids=frozenset({booking.id}))
@@ -528,8 +570,6 @@ def _move(
             reason, question, start, end - start, now, exclude_booking_ids=frozenset({booking.id})
         )
     staff = {r.id: r for r in service.resources if r.is_staff}
-    before = timedelta(minutes=service.buffer_before_minutes)
-    after = timedelta(minutes=service.buffer_after_minutes)
     booking.start_at, booking.end_at = start, end
     for occupancy in booking.occupancies:
         if occupancy.resource.is_staff:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from bookingsite.clock import FrozenClock
+from bookingsite.extensions import db
 from tests.functional.api.conftest import Api, create_room_service, error_code
 
 TEN = "2026-03-02T09:00:00Z"  # 10:00 in Berlin, on the service's 75-minute grid
@@ -250,3 +253,40 @@ def test_list_bookings_pages_with_a_cursor_and_filters(
     assert "cursor" in bad.get_json()["error"]["fields"]
     assert api.get("/v1/bookings", status="lost").status_code == 422
     assert api.get("/v1/bookings", limit=0).status_code == 422
+
+
+def test_a_hold_is_one_short_transaction(api: Api, ids: dict, backend: str) -> None:
+    """Served as in production (a thread of its own, so its own app context and session),
+    a hold reads the key with its venues, the service with its options and resources,
+    the key's live holds (its cap) and the busy time of the asked range, then writes one
+    row per booking and occupancy: no scan, no sweep of lapsed holds, no read back after
+    the commit. (SQLite reads the key and the service again after taking its write
+    lock, which ends the read transaction.)"""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:
+        statements.append(" ".join(statement.split()))
+
+    def hold_in_own_context(start: str) -> int:
+        answer: list[int] = []
+        body = {"serviceId": ids["service"], "startTime": start}
+        thread = threading.Thread(
+            target=lambda: answer.append(api.post("/v1/bookings", body).status_code)
+        )
+        thread.start()
+        thread.join()
+        return answer[0]
+
+    assert hold_in_own_context(TEN) == 201  # the key's first use is recorded once
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert hold_in_own_context("2026-03-02T11:30:00Z") == 201
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    work = [s for s in statements if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
+    reads = [s.split(" FROM ")[1].split()[0] for s in work if s.startswith("SELECT")]
+    again = ["partners", "services"] if backend == "sqlite" else []
+    expected = ["partners", "services", *again, "bookings", "occupancies", "allocations"]
+    assert reads == expected, work
+    writes = [s.split()[2] for s in work if not s.startswith("SELECT")]
+    assert writes == ["bookings", "occupancies"], work
