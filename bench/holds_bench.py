@@ -430,10 +430,9 @@ def profile_one_hold(url: str, seeded: Seeded) -> None:
 # Main ----------------------------------------------------------------------------------
 
 
-def summary(name: str, values: list[float], unit: str = "") -> str:
-    return (
-        f"  {name:<26} best {max(values):9.2f}{unit}  median {statistics.median(values):9.2f}{unit}"
-    )
+def summary(name: str, values: list[float], digits: int = 2) -> str:
+    best, median = max(values), statistics.median(values)
+    return f"  {name:<26} best {best:9.{digits}f}  median {median:9.{digits}f}"
 
 
 def main() -> None:
@@ -519,9 +518,9 @@ def main() -> None:
             print(f"\n== over {len(rows)} repetitions (best = highest) ==")
             print(summary("holds/s", [r[0] for r in rows]))
             print(summary("healthz req/s", [r[1] for r in rows]))
-            print(summary("holds / healthz", [r[2] for r in rows]))
+            print(summary("holds / healthz", [r[2] for r in rows], digits=3))
             print(summary("burst answered/s", [r[4] for r in rows]))
-            print(summary("burst / holds", [r[3] for r in rows]))
+            print(summary("burst / holds", [r[3] for r in rows], digits=3))
             print(f"  load average {load()}")
             if not args.no_profile:
                 profile_one_hold(url, seeded)
