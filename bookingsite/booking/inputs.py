@@ -9,9 +9,9 @@ answers questions about ranges inside its window, not beyond."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from itertools import repeat
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -137,51 +137,39 @@ class _Instants:
             into[rid].append(busy)
 
 
-def _among(column: sa.ColumnElement[int], ids: Collection[int]) -> sa.ColumnElement[bool]:
-    """`column IN (ids)` with the ids written into the statement: hundreds of bound
-    parameters cost more to render and send than the query costs to run, and a short
-    statement stays in the driver's cache."""
-    return column.in_(sa.bindparam(None, list(ids), expanding=True, literal_execute=True))
+def _among(column: sa.ColumnElement[int], name: str) -> sa.ColumnElement[bool]:
+    """`column IN (ids)` with the ids (parameter `name`) written into the statement:
+    hundreds of bound parameters cost more to render and send than the query costs to
+    run, and a short statement stays in the driver's cache."""
+    return column.in_(sa.bindparam(name, expanding=True, literal_execute=True))
 
 
-def _busy_time(
-    instants: _Instants,
-    resource_ids: Collection[int],
-    staff_ids: Collection[int],
-    read_from: datetime,
-    read_to: datetime,
-    now: datetime,
-    exclude_booking_ids: frozenset[int],
-) -> sa.CompoundSelect:
+@lru_cache(maxsize=16)
+def _busy_time(dialect: str, *, travel: bool, excluding: bool) -> sa.CompoundSelect:
     """Occupancies and allocations in one statement, so that a question costs one round
     trip for its busy time. Rows: (is allocation, resource id, start, end, venue id, the
-    block's weekdays and last date as text), the last two NULL for occupancies."""
+    block's weekdays and last date as text), the last two NULL for occupancies.
+
+    Built once per shape, with every value a parameter (`ids`, `staff_ids` with
+    `travel`, `excluded` with `excluding`, `read_from`, `read_to`, `now`): a hold would
+    otherwise spend more on building the statement than on running it."""
+    instants = _Instants(dialect)
     return sa.union_all(
-        _occupancies(
-            instants, resource_ids, staff_ids, read_from, read_to, now, exclude_booking_ids
-        ),
-        _allocations(instants, resource_ids, read_from, read_to),
+        _occupancies(instants, travel=travel, excluding=excluding),
+        _allocations(instants),
     )
 
 
-def _occupancies(
-    instants: _Instants,
-    resource_ids: Collection[int],
-    staff_ids: Collection[int],
-    read_from: datetime,
-    read_to: datetime,
-    now: datetime,
-    exclude_booking_ids: frozenset[int],
-) -> sa.Select:
+def _occupancies(instants: _Instants, *, travel: bool, excluding: bool) -> sa.Select:
     """Active occupancies in range, less lapsed holds not yet marked expired. No join:
     the lapsed holds are a short list from their partial index, and the venue (which only
     staff need, for travel) is looked up by primary key for staff rows alone."""
-    lapsed_holds = sa.select(Booking.id).where(Booking.hold_has_lapsed(now))
+    lapsed_holds = sa.select(Booking.id).where(Booking.hold_has_lapsed(sa.bindparam("now")))
     venue_id: sa.ColumnElement[int | None] = sa.null()
-    if staff_ids:
+    if travel:
         venue_of_booking = sa.select(Booking.venue_id).where(Booking.id == Occupancy.booking_id)
         venue_id = sa.case(
-            (_among(Occupancy.resource_id, staff_ids), venue_of_booking.scalar_subquery())
+            (_among(Occupancy.resource_id, "staff_ids"), venue_of_booking.scalar_subquery())
         )
     query = sa.select(
         sa.literal_column("0"),
@@ -193,19 +181,17 @@ def _occupancies(
         sa.null(),
     ).where(
         Occupancy.active,
-        _among(Occupancy.resource_id, resource_ids),
-        Occupancy.end_at > read_from,
-        Occupancy.start_at < read_to,
+        _among(Occupancy.resource_id, "ids"),
+        Occupancy.end_at > sa.bindparam("read_from"),
+        Occupancy.start_at < sa.bindparam("read_to"),
         Occupancy.booking_id.not_in(lapsed_holds),
     )
-    if exclude_booking_ids:
-        query = query.where(Occupancy.booking_id.not_in(exclude_booking_ids))
+    if excluding:
+        query = query.where(Occupancy.booking_id.not_in(sa.bindparam("excluded", expanding=True)))
     return query
 
 
-def _allocations(
-    instants: _Instants, resource_ids: Collection[int], read_from: datetime, read_to: datetime
-) -> sa.Select:
+def _allocations(instants: _Instants) -> sa.Select:
     return sa.select(
         sa.literal_column("1"),
         Allocation.resource_id,
@@ -218,11 +204,11 @@ def _allocations(
         # Each branch names the resources, so that each can use its own index.
         sa.or_(
             sa.and_(
-                _among(Allocation.resource_id, resource_ids),
-                Allocation.end_at > read_from,
-                Allocation.start_at < read_to,
+                _among(Allocation.resource_id, "ids"),
+                Allocation.end_at > sa.bindparam("read_from"),
+                Allocation.start_at < sa.bindparam("read_to"),
             ),
-            sa.and_(_among(Allocation.resource_id, resource_ids), RECURRING),
+            sa.and_(_among(Allocation.resource_id, "ids"), RECURRING),
         )
     )
 
@@ -278,9 +264,15 @@ def build_request(
         instants = _Instants(connection.dialect.name)
         instant = instants.value
         staff_ids = [r.id for r in staff] if policy.travel_buffer else []
-        rows = connection.execute(
-            _busy_time(instants, ids, staff_ids, read_from, read_to, now, exclude_booking_ids)
-        ).all()
+        query = _busy_time(
+            connection.dialect.name, travel=bool(staff_ids), excluding=bool(exclude_booking_ids)
+        )
+        values = {"ids": ids, "read_from": read_from, "read_to": read_to, "now": now}
+        if staff_ids:
+            values["staff_ids"] = staff_ids
+        if exclude_booking_ids:
+            values["excluded"] = list(exclude_booking_ids)
+        rows = connection.execute(query, values).all()
         blocked = [row for row in rows if row[0] == 1]
         instants.bookings([row for row in rows if row[0] == 0] if blocked else rows, into=busy)
         zones = {r.id: ZoneInfo(r.zone) for r in resources}
