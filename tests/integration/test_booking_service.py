@@ -282,3 +282,19 @@ def test_prices_of_range_bookings(app):
     start = datetime(2026, 3, 27, 23, 0, tzinfo=UTC)
     end = datetime(2026, 3, 30, 22, 0, tzinfo=UTC)
     assert hold_at(daily, start, end).price_cents == 3 * 15000
+
+
+def test_a_held_booking_comes_back_whole_and_as_stored(app):
+    """A hold writes its rows with Core and hands them back as loaded ORM objects: every
+    column must be there (a column added later and left out would be read back on first
+    use), and each value must be what the database now holds."""
+    booking = hold_at(make_service(), T10, customer=Customer(name="Ada", email="a@example.org"))
+    for row in (booking, *booking.occupancies):
+        columns = {attribute.key for attribute in sa.inspect(type(row)).column_attrs}
+        assert not columns & sa.inspect(row).unloaded, type(row).__name__
+    held = {c: getattr(booking, c) for c in ("reference", "status", "start_at", "customer_name")}
+    occupancy = (booking.occupancies[0].id, booking.occupancies[0].start_at)
+    db.session.expire_all()
+    stored = db.session.get(Booking, booking.id)
+    assert {c: getattr(stored, c) for c in held} == held
+    assert (stored.occupancies[0].id, stored.occupancies[0].start_at) == occupancy
