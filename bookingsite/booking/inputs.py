@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from bookingsite import availability as engine
 from bookingsite.extensions import db
@@ -71,18 +71,23 @@ def policy_for(service: Service) -> engine.Policy:
 
 
 def load_service(service_id: int) -> Service | None:
-    """The service with everything a question about it reads (venue, options, resources),
-    in one statement (a service has a few options, so the rows stay few). A resource's
-    venue is the service's, found in the session without SQL. None at all when the request has already loaded it
-    (the API's access check and the booking service ask for the same one)."""
+    """The service with everything a question about it reads: its venue, options and
+    resources. No statement at all when the request has loaded the service already (the
+    API's access check and the booking service ask for the same one); a resource's venue
+    is the service's, found in the session without SQL.
+
+    PostgreSQL joins it all in one statement. SQLite would build the whole link table's
+    join before picking this service's rows, so there the resources come by the link
+    table's index in a second statement."""
+    resources = (
+        joinedload(Service.resources)
+        if db.session.get_bind().dialect.name == "postgresql"
+        else selectinload(Service.resources)
+    )
     return db.session.get(
         Service,
         service_id,
-        options=(
-            joinedload(Service.venue),
-            joinedload(Service.variants),
-            joinedload(Service.resources),
-        ),
+        options=(joinedload(Service.venue), joinedload(Service.variants), resources),
     )
 
 
