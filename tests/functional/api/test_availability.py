@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from bookingsite.api import schemas as s
+from bookingsite.api import schemas
 from bookingsite.api.routing import OPERATIONS
 from bookingsite.extensions import db
 from tests.functional.api.conftest import Api, create_room_service
@@ -267,7 +267,7 @@ def test_the_slots_answer_is_what_its_schema_says(api: Api) -> None:
     response = api.post(f"/v1/services/{ids['service']}/availability/slots", DAY)
     answer = response.get_json()
     assert answer["slots"]
-    model = s.SlotsOut.model_validate(answer)
+    model = schemas.SlotsOut.model_validate(answer)
     assert model.model_dump(mode="json", by_alias=True) == answer
 
 
