@@ -212,7 +212,7 @@ def explain(counter: Counter) -> None:
     connection = db.session.connection()
     for sql, params in reads:
         plan = connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-        print("  -- the busy-time read (occupancies UNION ALL allocations)")
+        print("  -- a busy-time read (occupancies, then allocations)")
         for (line,) in plan:
             print(f"     {line}")
 

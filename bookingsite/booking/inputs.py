@@ -12,7 +12,6 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache, partial
-from itertools import repeat
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,19 +38,41 @@ ONE_US = timedelta(microseconds=1)
 RECURRING = sa.text("weekdays IS NOT NULL AND CAST(weekdays AS TEXT) <> 'null'")
 
 
-def parse_periods(periods: list[list[str]]) -> tuple[tuple[time, time], ...]:
+# Stored periods, [["09:00", "18:00"], ...], as a hashable key for the cache below.
+_StoredPeriods = tuple[tuple[str, str], ...]
+
+
+def _stored(periods: list[list[str]]) -> _StoredPeriods:
+    return tuple((opens, closes) for opens, closes in periods)
+
+
+def _parsed(periods: _StoredPeriods) -> tuple[tuple[time, time], ...]:
     return tuple((time.fromisoformat(a), time.fromisoformat(b)) for a, b in periods)
+
+
+@lru_cache(maxsize=1024)
+def _hours_from(
+    zone: str,
+    weekly: tuple[_StoredPeriods, ...] | None,
+    exceptions: tuple[tuple[str, _StoredPeriods], ...],
+) -> engine.WorkingHours:
+    """Parsed and validated once per distinct content: every question reads the hours
+    of every resource it asks about, and most resources share a handful of them."""
+    return engine.WorkingHours(
+        zone=zone,
+        weekly=None if weekly is None else tuple(map(_parsed, weekly)),
+        exceptions={date.fromisoformat(day): _parsed(periods) for day, periods in exceptions},
+    )
 
 
 def working_hours(resource: Resource) -> engine.WorkingHours:
     weekly = None
     if resource.weekly_hours is not None:
-        weekly = tuple(parse_periods(resource.weekly_hours.get(k, [])) for k in WEEKDAY_KEYS)
-    exceptions = {
-        date.fromisoformat(day): parse_periods(periods)
-        for day, periods in (resource.hour_exceptions or {}).items()
-    }
-    return engine.WorkingHours(zone=resource.zone, weekly=weekly, exceptions=exceptions)
+        weekly = tuple(_stored(resource.weekly_hours.get(k, [])) for k in WEEKDAY_KEYS)
+    exceptions = tuple(
+        (day, _stored(periods)) for day, periods in (resource.hour_exceptions or {}).items()
+    )
+    return _hours_from(resource.zone, weekly, exceptions)
 
 
 def policy_for(service: Service) -> engine.Policy:
@@ -129,17 +150,16 @@ class _Instants:
         return sa.type_coerce(column, sa.String).concat(sa.literal_column("'+00:00'"))
 
     def bookings(self, rows: Sequence[sa.Row], into: dict[int, list[engine.Busy]]) -> None:
-        """Adds each occupancy row of `_busy_time` to its resource's busy time. Column by
-        column and in C, through map and zip: thousands of rows."""
-        if not rows:
-            return
-        _, rids, starts, ends, venue_ids, _, _ = zip(*rows, strict=True)
-        value = self.value
-        fields = zip(
-            map(value, starts), map(value, ends), repeat(engine.BusyKind.BOOKING), venue_ids
-        )
-        for rid, busy in zip(rids, map(_new_tuple, repeat(engine.Busy), fields), strict=True):
-            into[rid].append(busy)
+        """Adds each row of `_occupancies` to its resource's busy time: thousands of rows,
+        each made a Busy without its Python __new__. Rows carry the venue only when
+        travel is read."""
+        value, kind, busy = self.value, engine.BusyKind.BOOKING, engine.Busy
+        if rows and len(rows[0]) == 4:
+            for rid, start, end, venue_id in rows:
+                into[rid].append(_new_tuple(busy, (value(start), value(end), kind, venue_id)))
+        else:
+            for rid, start, end in rows:
+                into[rid].append(_new_tuple(busy, (value(start), value(end), kind, None)))
 
 
 def _among(column: sa.ColumnElement[int], name: str) -> sa.ColumnElement[bool]:
@@ -149,42 +169,34 @@ def _among(column: sa.ColumnElement[int], name: str) -> sa.ColumnElement[bool]:
     return column.in_(sa.bindparam(name, expanding=True, literal_execute=True))
 
 
+# Two statements, each with the columns of its own rows: a read of thousands of rows costs
+# per column, and one UNION ALL of both shapes took a quarter longer on SQLite than this.
+# Each is built once per shape with every value a parameter (`ids`, `staff_ids` with
+# `travel`, `excluded` with `excluding`, `read_from`, `read_to`, `now`): a hold would
+# otherwise spend more on building a statement than on running it.
+
+
 @lru_cache(maxsize=16)
-def _busy_time(dialect: str, *, travel: bool, excluding: bool) -> sa.CompoundSelect:
-    """Occupancies and allocations in one statement, so that a question costs one round
-    trip for its busy time. Rows: (is allocation, resource id, start, end, venue id, the
-    block's weekdays and last date as text), the last two NULL for occupancies.
-
-    Built once per shape, with every value a parameter (`ids`, `staff_ids` with
-    `travel`, `excluded` with `excluding`, `read_from`, `read_to`, `now`): a hold would
-    otherwise spend more on building the statement than on running it."""
+def _occupancies(dialect: str, *, travel: bool, excluding: bool) -> sa.Select:
+    """Active occupancies in range, less lapsed holds not yet marked expired: (resource
+    id, start, end), and with `travel` the booking's venue for staff rows. No join: the
+    lapsed holds are a short list from their partial index, and the venue is looked up
+    by primary key for staff rows alone."""
     instants = _Instants(dialect)
-    return sa.union_all(
-        _occupancies(instants, travel=travel, excluding=excluding),
-        _allocations(instants),
-    )
-
-
-def _occupancies(instants: _Instants, *, travel: bool, excluding: bool) -> sa.Select:
-    """Active occupancies in range, less lapsed holds not yet marked expired. No join:
-    the lapsed holds are a short list from their partial index, and the venue (which only
-    staff need, for travel) is looked up by primary key for staff rows alone."""
     lapsed_holds = sa.select(Booking.id).where(Booking.hold_has_lapsed(sa.bindparam("now")))
-    venue_id: sa.ColumnElement[int | None] = sa.null()
-    if travel:
-        venue_of_booking = sa.select(Booking.venue_id).where(Booking.id == Occupancy.booking_id)
-        venue_id = sa.case(
-            (_among(Occupancy.resource_id, "staff_ids"), venue_of_booking.scalar_subquery())
-        )
-    query = sa.select(
-        sa.literal_column("0"),
+    columns = [
         Occupancy.resource_id,
         instants.column(Occupancy.start_at),
         instants.column(Occupancy.end_at),
-        venue_id,
-        sa.null(),
-        sa.null(),
-    ).where(
+    ]
+    if travel:
+        venue_of_booking = sa.select(Booking.venue_id).where(Booking.id == Occupancy.booking_id)
+        columns.append(
+            sa.case(
+                (_among(Occupancy.resource_id, "staff_ids"), venue_of_booking.scalar_subquery())
+            )
+        )
+    query = sa.select(*columns).where(
         Occupancy.active,
         _among(Occupancy.resource_id, "ids"),
         Occupancy.end_at > sa.bindparam("read_from"),
@@ -196,13 +208,15 @@ def _occupancies(instants: _Instants, *, travel: bool, excluding: bool) -> sa.Se
     return query
 
 
-def _allocations(instants: _Instants) -> sa.Select:
+@lru_cache(maxsize=4)
+def _allocations(dialect: str) -> sa.Select:
+    """Blocks in range and every recurring block: (resource id, start, end, weekdays
+    and last date as text)."""
+    instants = _Instants(dialect)
     return sa.select(
-        sa.literal_column("1"),
         Allocation.resource_id,
         instants.column(Allocation.start_at),
         instants.column(Allocation.end_at),
-        sa.null(),
         sa.cast(Allocation.weekdays, sa.Text),
         sa.cast(Allocation.repeat_until, sa.Text),
     ).where(
@@ -266,22 +280,22 @@ def build_request(
     recurring: dict[int, list[engine.RecurringBlock]] = {rid: [] for rid in ids}
     if ids:
         connection = db.session.connection()
-        instants = _Instants(connection.dialect.name)
+        dialect = connection.dialect.name
+        instants = _Instants(dialect)
         instant = instants.value
         staff_ids = [r.id for r in staff] if policy.travel_buffer else []
-        query = _busy_time(
-            connection.dialect.name, travel=bool(staff_ids), excluding=bool(exclude_booking_ids)
+        occupancies = _occupancies(
+            dialect, travel=bool(staff_ids), excluding=bool(exclude_booking_ids)
         )
         values = {"ids": ids, "read_from": read_from, "read_to": read_to, "now": now}
         if staff_ids:
             values["staff_ids"] = staff_ids
         if exclude_booking_ids:
             values["excluded"] = list(exclude_booking_ids)
-        rows = connection.execute(query, values).all()
-        blocked = [row for row in rows if row[0] == 1]
-        instants.bookings([row for row in rows if row[0] == 0] if blocked else rows, into=busy)
+        instants.bookings(connection.execute(occupancies, values).all(), into=busy)
+        blocks = connection.execute(_allocations(dialect), values).all()
         zones = {r.id: ZoneInfo(r.zone) for r in resources}
-        for _, rid, start, end, _, weekdays_text, until_text in blocked:
+        for rid, start, end, weekdays_text, until_text in blocks:
             start, end = instant(start), instant(end)
             weekdays = json.loads(weekdays_text) if weekdays_text else None
             if weekdays:
