@@ -35,8 +35,9 @@ def create_app(settings: Mapping[str, Any] | None = None, *, clock: Clock | None
     bounds.init_app(app)
     _register_blueprints(app)
 
-    from bookingsite import cli, web
+    from bookingsite import cli, jobs, web
 
+    jobs.init_app(app)
     cli.init_app(app)
     web.init_app(app)
     return app

@@ -1,14 +1,16 @@
-"""flask --app app setup | demo | partners create|list|revoke|rotate | managers create"""
+"""flask --app app setup | serve | demo | jobs work | holds sweep | partners create|list|revoke|rotate
+| managers create"""
 
 from __future__ import annotations
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.orm import selectinload
+from werkzeug.serving import run_simple
 
-from bookingsite import accounts, demo
+from bookingsite import accounts, demo, jobs
 from bookingsite.booking.service import sweep_lapsed_holds
 from bookingsite.clock import format_instant, utcnow
 from bookingsite.extensions import db
@@ -17,6 +19,7 @@ from bookingsite.models import Partner, Venue
 partners_cli = AppGroup("partners", help="Partner API keys.")
 managers_cli = AppGroup("managers", help="Venue manager accounts.")
 holds_cli = AppGroup("holds", help="Holds that were never confirmed.")
+jobs_cli = AppGroup("jobs", help="Background jobs: messages, and the sweeps every minute.")
 
 
 def _venues(ids: tuple[int, ...]) -> list[Venue]:
@@ -156,8 +159,44 @@ def sweep_holds() -> None:
     click.echo(f"Lapsed holds marked expired: {sweep_lapsed_holds()}")
 
 
+def _workers(workers: int | None) -> int:
+    return workers or int(current_app.config["JOBS_WORKERS"])
+
+
+WORKERS = click.option("--workers", type=click.IntRange(1, 64), help="Job threads (JOBS_WORKERS).")
+
+
+@jobs_cli.command("work")
+@WORKERS
+def work_jobs(workers: int | None) -> None:
+    """Work through the job queue until stopped (Ctrl-C or SIGTERM finish the jobs in
+    hand). With JOBS_URL=redis://..., run as many as you like, on any machine."""
+    jobs.jobs().consumer(_workers(workers)).run()
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=5000, show_default=True)
+@WORKERS
+@with_appcontext
+def serve_command(host: str, port: int, workers: int | None) -> None:
+    """Run the site and a job worker in one process: messages are delivered and the
+    sweeps run with no other server. For development and small sites; in production run
+    gunicorn and `flask jobs work` (README)."""
+    consumer = jobs.EmbeddedConsumer(
+        jobs.jobs().huey, workers=_workers(workers), worker_type="thread", periodic=True
+    )
+    consumer.start()
+    try:
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
+    finally:
+        consumer.stop(graceful=True)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(setup_command)
+    app.cli.add_command(serve_command)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(holds_cli)
     app.cli.add_command(partners_cli)
     app.cli.add_command(managers_cli)

@@ -41,6 +41,9 @@ class Defaults:
     # any number of addresses.
     LOGIN_RATE_LIMIT = "10 per minute"
     LOGIN_ACCOUNT_RATE_LIMIT = "20 per hour"
+    # "Find my booking" requests per client address, and per e-mail address asked about.
+    FIND_BOOKING_RATE_LIMIT = "5 per 15 minutes"
+    FIND_BOOKING_EMAIL_RATE_LIMIT = "3 per hour"
     # Live (unconfirmed) holds one caller may have at once; 0 turns a cap off. A web
     # visitor has one per browser session (a new one replaces it), and one address
     # (an office, a bot with fresh sessions) this many.
@@ -52,6 +55,30 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     # No form or JSON body the site takes comes near this; larger ones answer 413.
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Background jobs (huey): None means a SQLite queue in the instance folder, which the
+    # web process works through itself under `flask serve`; redis://host:port shares one
+    # queue between any number of web and job workers (`flask jobs work`). "immediate"
+    # runs each job in the process that queues it, at once (tests).
+    JOBS_URL: str | None = None
+    # The queue's name: sites sharing one Redis need different ones.
+    JOBS_NAME = "bookingsite"
+    JOBS_WORKERS = 2
+    # E-mail. With no MAIL_HOST, messages are still written and kept in each venue's
+    # message log, marked as not sent. MAIL_SECURITY: "none", "starttls" or "ssl".
+    MAIL_HOST = ""
+    MAIL_PORT = 25
+    MAIL_SECURITY = "none"
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_SENDER = "bookingsite <bookings@localhost>"
+    MAIL_TIMEOUT_SECONDS = 10
+    # A message is tried this many times in all, waiting MESSAGE_RETRY_SECONDS after the
+    # first failure and twice as long after each next one (60 s and 8 tries: about 2 hours).
+    MESSAGE_TRIES = 8
+    MESSAGE_RETRY_SECONDS = 60
+    # The site's public address for links in messages (https://book.example.com); empty:
+    # the address of the request that caused the message.
+    PUBLIC_URL = ""
     # werkzeug's scrypt; tests lower the cost so that seeding demo managers stays quick.
     PASSWORD_HASH_METHOD = "scrypt"
 

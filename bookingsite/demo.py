@@ -41,6 +41,12 @@ def seed(now: datetime) -> list[Venue]:
         default_locale="de",
         currency="EUR",
         description="Meeting rooms and a studio by the river, bookable by the hour.",
+        contact_email="hallo@spreeblick.example",
+        contact_phone="+49 30 1234 5678",
+        notification_email="empfang@spreeblick.example",
+        reminder_hours=24,
+        cancel_cutoff_hours=24,
+        change_cutoff_hours=2,
     )
     room_a = Resource(
         venue=rooms,
@@ -106,6 +112,12 @@ def seed(now: datetime) -> list[Venue]:
         currency="EUR",
         travel_buffer_minutes=30,
         description="Massages and facials in the hotel spa.",
+        contact_email="spa@lumiere.example",
+        contact_phone="+33 1 23 45 67 89",
+        notification_email="reception@lumiere.example",
+        reminder_hours=24,
+        cancel_cutoff_hours=48,
+        change_cutoff_hours=24,
     )
     spa_hours = hours(ALL_DAYS, ("09:00", "20:00"))
     cabin = Resource(
@@ -187,6 +199,10 @@ def seed(now: datetime) -> list[Venue]:
         default_locale="en",
         currency="USD",
         description="Four hard courts, bookable by the half hour.",
+        contact_email="desk@riverside-tennis.example",
+        contact_phone="+1 212 555 0142",
+        notification_email="desk@riverside-tennis.example",
+        reminder_hours=3,
     )
     court_hours = hours(ALL_DAYS, ("07:00", "22:00"))
     courts = [
@@ -222,6 +238,11 @@ def seed(now: datetime) -> list[Venue]:
         default_locale="en",
         currency="AUD",
         description="Camera kits by the day, and a van around the clock.",
+        contact_email="hire@harbour-rentals.example",
+        contact_phone="+61 2 9876 5432",
+        reminder_hours=24,
+        cancel_cutoff_hours=72,
+        change_cutoff_hours=24,
     )
     kit_hours = hours(ALL_DAYS, ("09:00", "18:00"))
     kits = [

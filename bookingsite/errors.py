@@ -26,6 +26,16 @@ NOT_FOUND = ErrorKind("NOT_FOUND", 404, _l("Not found."))
 INVALID_STATE = ErrorKind(
     "INVALID_STATE", 409, _l("This booking is %(status)s, so that cannot be done.")
 )
+TOO_LATE_TO_CANCEL = ErrorKind(
+    "TOO_LATE_TO_CANCEL",
+    409,
+    _l("It is too late to cancel this booking online. Please contact the venue."),
+)
+TOO_LATE_TO_CHANGE = ErrorKind(
+    "TOO_LATE_TO_CHANGE",
+    409,
+    _l("It is too late to change the time of this booking online. Please contact the venue."),
+)
 VALIDATION_ERROR = ErrorKind("VALIDATION_ERROR", 422, _l("Some fields need your attention."))
 UNAUTHORIZED = ErrorKind("UNAUTHORIZED", 401, _l("A valid API key is required."))
 FORBIDDEN = ErrorKind("FORBIDDEN", 403, _l("This key may not do that."))

@@ -92,6 +92,28 @@ class DurationMode(StrEnum):
     DAILY = "daily"
 
 
+class MessageKind(StrEnum):
+    BOOKING_CONFIRMED = "confirmed"
+    BOOKING_CANCELLED = "cancelled"
+    BOOKING_MOVED = "moved"
+    # To the venue's notification address.
+    VENUE_NEW = "venue_new"
+    VENUE_CANCELLED = "venue_cancelled"
+    VENUE_MOVED = "venue_moved"
+    REMINDER = "reminder"
+    # A customer's upcoming bookings with their links, asked for by e-mail address.
+    BOOKINGS_LIST = "bookings_list"
+
+
+class MessageStatus(StrEnum):
+    PENDING = "pending"  # recorded with its cause, not tried yet
+    SENDING = "sending"  # claimed by a job worker
+    RETRYING = "retrying"  # a try failed; the next is scheduled
+    SENT = "sent"  # the mail server accepted it
+    FAILED = "failed"  # every try failed
+    LOGGED = "logged"  # no mail server is configured: kept in the message log only
+
+
 class ResourceKind(StrEnum):
     ROOM = "room"
     COURT = "court"
@@ -137,6 +159,17 @@ class Venue(db.Model):
     hold_ttl_minutes: Mapped[int] = mapped_column(default=10)
     # Staff who also work elsewhere need this long between a booking there and one here.
     travel_buffer_minutes: Mapped[int] = mapped_column(default=0)
+    # Where new, changed and cancelled bookings are announced; empty: nowhere.
+    notification_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    # Shown to customers (venue page, messages, a manage page past its cutoff).
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    # Customers are reminded this long before the start; None: no reminders.
+    reminder_hours: Mapped[int | None]
+    # Customers may cancel, and change the time, until this long before the start (0:
+    # until the start); a service may set its own. Managers are not bound by them.
+    cancel_cutoff_hours: Mapped[int] = mapped_column(default=0)
+    change_cutoff_hours: Mapped[int] = mapped_column(default=0)
 
     resources: Mapped[list[Resource]] = relationship(back_populates="venue", order_by="Resource.id")
     services: Mapped[list[Service]] = relationship(back_populates="venue", order_by="Service.id")
@@ -206,6 +239,9 @@ class Service(db.Model):
     required_skills: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     # Price per hour (hourly) or per day (daily), in minor units of the venue's currency.
     unit_price_cents: Mapped[int | None]
+    # None: the venue's cutoffs.
+    cancel_cutoff_hours: Mapped[int | None]
+    change_cutoff_hours: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
 
     venue: Mapped[Venue] = relationship(back_populates="services")
@@ -249,6 +285,16 @@ class Service(db.Model):
     @property
     def places(self) -> list[Resource]:
         return [r for r in self.resources if r.active and not r.is_staff]
+
+    @property
+    def cancel_cutoff(self) -> timedelta:
+        hours = self.cancel_cutoff_hours
+        return timedelta(hours=self.venue.cancel_cutoff_hours if hours is None else hours)
+
+    @property
+    def change_cutoff(self) -> timedelta:
+        hours = self.change_cutoff_hours
+        return timedelta(hours=self.venue.change_cutoff_hours if hours is None else hours)
 
     def range_price_cents(self, *, minutes: int = 0, days: int = 0) -> int | None:
         """What an hourly or daily booking costs, in minor units; None when unpriced."""
@@ -348,6 +394,21 @@ class Booking(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The calendar event's SEQUENCE: raised on every change the customer is told of, so
+    # that calendar apps update the event (its UID is the booking's) instead of adding one.
+    calendar_sequence: Mapped[int] = mapped_column(default=0)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The terms the customer was shown and agreed to, kept as they were: later edits of
+    # the service never change a booking's. Written with the hold (checkout shows them).
+    service_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    option_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    # This booking's price in minor units (a day of a linked multi-day rental: that day's).
+    price_cents: Mapped[int | None]
+    currency: Mapped[str] = mapped_column(sa.String(3), default="")
+    buffer_before_minutes: Mapped[int] = mapped_column(default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(default=0)
+    cancel_cutoff_hours: Mapped[int] = mapped_column(default=0)
+    change_cutoff_hours: Mapped[int] = mapped_column(default=0)
 
     venue: Mapped[Venue] = relationship()
     service: Mapped[Service] = relationship()
@@ -369,6 +430,16 @@ class Booking(db.Model):
             "hold_expires_at",
             postgresql_where=sa.text("status = 'hold'"),
             sqlite_where=sa.text("status = 'hold'"),
+        ),
+        # "Find my booking" looks bookings up by address, as typed in any case.
+        sa.Index("ix_bookings_customer_email", sa.text("lower(customer_email)")),
+        # Reminders not sent yet, by venue and start: the sweep's read every minute.
+        sa.Index(
+            "ix_bookings_reminder_due",
+            "venue_id",
+            "start_at",
+            postgresql_where=sa.text("status = 'confirmed' AND reminder_sent_at IS NULL"),
+            sqlite_where=sa.text("status = 'confirmed' AND reminder_sent_at IS NULL"),
         ),
     )
 
@@ -435,17 +506,13 @@ class Booking(db.Model):
     def resources(self) -> list[Resource]:
         return [o.resource for o in self.occupancies]
 
-    @property
-    def price_cents(self) -> int | None:
-        """This booking's price (one day of a linked multi-day rental counts as a day;
-        a continuous rental counts its days, 23- and 25-hour days included)."""
-        if self.variant is not None:
-            return self.variant.price_cents
-        length = self.end_at - self.start_at
-        return self.service.range_price_cents(
-            minutes=round(length / timedelta(minutes=1)),
-            days=max(1, round(length / timedelta(days=1))),
-        )
+    def may_cancel(self, now: datetime) -> bool:
+        """Whether the customer may still cancel, under the kept terms."""
+        return now < self.start_at - timedelta(hours=self.cancel_cutoff_hours)
+
+    def may_change(self, now: datetime) -> bool:
+        """Whether the customer may still change the time, under the kept terms."""
+        return now < self.start_at - timedelta(hours=self.change_cutoff_hours)
 
 
 class Occupancy(db.Model):
@@ -499,6 +566,53 @@ class BookingEvent(db.Model):
     partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partners.id"))
     overridden_rule: Mapped[str | None] = mapped_column(sa.String(40))
     note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class Message(db.Model):
+    """An e-mail to send: the outbox (recorded in the transaction of the change that
+    causes it, delivered by a job after the commit) and the venue's message log."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stable across retries: the Message-ID, so that a resend is recognisably the same.
+    uid: Mapped[str] = mapped_column(sa.String(36), unique=True, default=lambda: str(uuid.uuid4()))
+    venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venues.id"))
+    booking_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("bookings.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind))
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    locale: Mapped[str] = mapped_column(sa.String(8))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    # An iCalendar invitation or cancellation, attached as invite.ics.
+    calendar: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[MessageStatus] = mapped_column(
+        _enum(MessageStatus), default=MessageStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    venue: Mapped[Venue] = relationship()
+    booking: Mapped[Booking | None] = relationship()
+
+    __table_args__ = (
+        # The venue's message log, newest first.
+        sa.Index("ix_messages_venue_created", "venue_id", "created_at"),
+        # The sweep for messages a job never took: only the unfinished ones.
+        sa.Index(
+            "ix_messages_unfinished",
+            "created_at",
+            postgresql_where=sa.text("status IN ('pending', 'sending', 'retrying')"),
+            sqlite_where=sa.text("status IN ('pending', 'sending', 'retrying')"),
+        ),
+    )
 
 
 class Partner(db.Model):

@@ -22,6 +22,7 @@ from bookingsite.clock import FrozenClock
 from bookingsite.extensions import db
 from tests import postgres
 from tests.redis_storage import storage  # noqa: F401  (a fixture: each rate-limit storage)
+from tests.smtp import inbox  # noqa: F401  (a fixture: a real SMTP server on loopback)
 
 DEFAULT_NOW = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
 
@@ -81,6 +82,9 @@ def app_settings(database_url: str) -> dict:
         "SECRET_KEY": "test",
         "RATELIMIT_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # Jobs run at once, in the process that queues them; tests of the queues
+        # themselves (tests/integration/test_jobs.py) set their own.
+        "JOBS_URL": "immediate",
     }
 
 

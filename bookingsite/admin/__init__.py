@@ -11,6 +11,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from bookingsite.admin import (  # noqa: E402, F401  (the modules register their views)
     auth,
     bookings,
+    messages,
+    settings,
     setup,
     timeline,
 )

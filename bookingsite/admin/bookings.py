@@ -1,16 +1,22 @@
 """Bookings: the list with its filters, a booking's page, cancel and move, the CSV
-export and the utilisation figures."""
+export and the utilisation figures.
+
+A booking is shown with the terms it keeps (service and option names, price, currency,
+cutoffs), as the customer agreed to them: later edits of the service change none of it."""
 
 from __future__ import annotations
 
 import csv
 import io
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_currency
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
@@ -29,6 +35,7 @@ from bookingsite.admin.reports import utilisation
 from bookingsite.availability import Reason
 from bookingsite.booking import service as booking_service
 from bookingsite.booking.reasons import REASON_TEXT, status_text
+from bookingsite.booking.terms import cancel_terms, change_terms
 from bookingsite.clock import local_day_range, utcnow
 from bookingsite.errors import DomainError
 from bookingsite.extensions import db
@@ -59,6 +66,41 @@ def shown_status(booking: Booking, now: datetime) -> str:
     if booking.hold_has_lapsed(now):
         return status_text(BookingStatus.EXPIRED)
     return status_text(booking.status)
+
+
+# What each history entry says; an action not listed here shows as recorded.
+EVENT_TEXT = {
+    "cancel": _l("Cancelled"),
+    "move": _l("Moved"),
+    "reschedule": _l("Time changed by the customer"),
+    "release": _l("Hold released"),
+}
+
+
+def event_text(action: str) -> str:
+    text = EVENT_TEXT.get(action)
+    return action if text is None else str(text)
+
+
+def kept_service_name(booking: Booking) -> str:
+    """The service's name as the booking keeps it; today's only for a booking kept
+    without one."""
+    return booking.service_name or booking.service.name
+
+
+def kept_amount(booking: Booking) -> Decimal | None:
+    """The kept price in major units (the minor unit is a hundredth, as in the forms)."""
+    return None if booking.price_cents is None else Decimal(booking.price_cents).scaleb(-2)
+
+
+def kept_currency(booking: Booking) -> str:
+    return booking.currency or g.venue.currency
+
+
+def kept_price(booking: Booking) -> str:
+    """The kept price in the kept currency, in the page's locale; "" when unpriced."""
+    amount = kept_amount(booking)
+    return "" if amount is None else format_currency(amount, kept_currency(booking))
 
 
 def _venue_resources() -> list[Resource]:
@@ -143,6 +185,8 @@ def bookings():
         truncated=len(rows) > LIST_LIMIT,
         now=now,
         shown_status=shown_status,
+        kept_service_name=kept_service_name,
+        kept_price=kept_price,
     )
 
 
@@ -160,6 +204,12 @@ def _detail(
         .order_by(BookingEvent.at, BookingEvent.id)
     ).all()
     move_form = move_form or _move_form(booking, formdata=None)
+    cancel_form = cancel_form or CancelForm(formdata=None)
+    # Past the customer's deadline a manager may still cancel, with a reason; the booking
+    # service decides that (and says so on the note), the page only asks for it up front.
+    needs_reason = booking.is_confirmed and not booking.may_cancel(now)
+    if needs_reason:
+        cancel_form.note.label.text = _("Reason (required)")
     return render_template(
         "admin/booking.html",
         booking=booking,
@@ -168,7 +218,13 @@ def _detail(
         group=booking_service.group_of(booking),
         shown_status=shown_status,
         move_form=move_form,
-        cancel_form=cancel_form or CancelForm(formdata=None),
+        cancel_form=cancel_form,
+        cancel_needs_reason=needs_reason,
+        cancel_terms=cancel_terms(booking.cancel_cutoff_hours),
+        change_terms=change_terms(booking.change_cutoff_hours),
+        kept_service_name=kept_service_name(booking),
+        kept_price=kept_price(booking),
+        event_text=event_text,
         reason_text=lambda code: str(REASON_TEXT.get(_reason(code), code or "")),
         is_active=booking.is_active_at(now),
         booking_day=booking.start_at.astimezone(_zone_info()).date(),
@@ -210,7 +266,10 @@ def booking_cancel(booking_id: int):
     try:
         booking_service.cancel(booking.id, manager_id=current_user.id, note=form.note.data or "")
     except DomainError as error:
-        form.form_errors.append(error.message)
+        for name, message in error.fields.items():
+            (form[name].errors if name in form else form.form_errors).append(message)
+        if not error.fields:
+            form.form_errors.append(error.message)
         return _detail(venue_booking(booking_id), cancel_form=form, status=error.status)
     flash(_("Booking %(reference)s was cancelled.", reference=booking.reference), "success")
     return redirect(url_for("admin.booking_detail", booking_id=booking.id))
@@ -300,6 +359,8 @@ CSV_COLUMNS = (
     "customer_phone",
     "channel",
     "created_utc",
+    "price",
+    "currency",
 )
 
 
@@ -338,8 +399,8 @@ def bookings_csv():
             for v in (
                 booking.reference,
                 status.value,
-                booking.service.name,
-                booking.variant.name if booking.variant else "",
+                kept_service_name(booking),
+                booking.option_name,
                 "; ".join(o.resource.name for o in booking.occupancies),
                 _iso(booking.start_at, zone),
                 _iso(booking.end_at, zone),
@@ -352,6 +413,8 @@ def bookings_csv():
                 booking.customer_phone,
                 booking.channel.value,
                 _iso(booking.created_at),
+                kept_amount(booking),
+                kept_currency(booking),
             )
         )
     filename = f"bookings-{g.venue.slug}-{form.date_from.data}-{form.date_to.data}.csv"

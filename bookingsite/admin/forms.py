@@ -69,6 +69,10 @@ from bookingsite.setup_rules import (
 )
 
 MAX_PRICE = MAX_PRICE_CENTS // 100
+MAX_CUTOFF_HOURS = 720  # 30 days: how long before the start customers stop cancelling or changing
+MAX_REMINDER_HOURS = 168  # a week ahead
+MAX_PHONE_LENGTH = 40  # the contact_phone column's length
+MAX_EMAIL_LENGTH = 254  # the e-mail columns' length
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -128,6 +132,51 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+def strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _address_field(label: Any) -> EmailField:
+    """An optional e-mail address: the shape only; nothing is asked of a mail server."""
+    return EmailField(
+        label,
+        filters=[strip],
+        validators=[
+            Optional(),
+            Email(check_deliverability=False),
+            Length(max=MAX_EMAIL_LENGTH),
+        ],
+    )
+
+
+def _cutoff_field(label: Any, *, required: bool) -> IntegerField:
+    presence = InputRequired() if required else Optional()
+    return IntegerField(label, validators=[presence, NumberRange(min=0, max=MAX_CUTOFF_HOURS)])
+
+
+class VenueSettingsForm(FlaskForm):
+    """What customers see of the venue and the terms they book under, and where the
+    venue hears of its bookings."""
+
+    contact_email = _address_field(_l("Contact e-mail address"))
+    contact_phone = StringField(
+        _l("Contact phone number"),
+        filters=[strip],
+        validators=[Optional(), Length(max=MAX_PHONE_LENGTH)],
+    )
+    notification_email = _address_field(_l("Notification address"))
+    reminder_hours = IntegerField(
+        _l("Remind customers (hours before the start)"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_REMINDER_HOURS)],
+    )
+    cancel_cutoff_hours = _cutoff_field(
+        _l("Customers may cancel until (hours before the start)"), required=True
+    )
+    change_cutoff_hours = _cutoff_field(
+        _l("Customers may change the time until (hours before the start)"), required=True
+    )
 
 
 def _valid_zone(_form: Any, field: Any) -> None:
@@ -359,6 +408,12 @@ class ServiceForm(FlaskForm):
         _l("Horizon (days ahead)"),
         default=90,
         validators=[InputRequired(), NumberRange(min=1, max=MAX_HORIZON_DAYS)],
+    )
+    cancel_cutoff_hours = _cutoff_field(
+        _l("Customers may cancel until (hours before the start)"), required=False
+    )
+    change_cutoff_hours = _cutoff_field(
+        _l("Customers may change the time until (hours before the start)"), required=False
     )
     required_skills = StringField(_l("Required staff skills"), validators=[Optional()])
     resources = MultiCheckboxField(_l("Resources that can serve it"), coerce=int)

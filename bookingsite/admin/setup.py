@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from bookingsite.admin import bp
 from bookingsite.admin.forms import (
+    MAX_CUTOFF_HOURS,
     ActionForm,
     BlockForm,
     ExceptionForm,
@@ -27,6 +28,7 @@ from bookingsite.admin.forms import (
 from bookingsite.admin.hours import format_periods
 from bookingsite.booking.inputs import WEEKDAY_KEYS
 from bookingsite.booking.orphans import future_bookings_count
+from bookingsite.booking.terms import cancel_terms, change_terms
 from bookingsite.clock import utcnow
 from bookingsite.extensions import db
 from bookingsite.models import (
@@ -452,11 +454,26 @@ def _save_service(service: Service, form: ServiceForm, slug: str) -> bool:
     service.grid_step_minutes = form.grid_step_minutes.data
     service.lead_time_minutes = form.lead_time_minutes.data
     service.horizon_days = form.horizon_days.data
+    service.cancel_cutoff_hours = form.cancel_cutoff_hours.data  # None: the venue's
+    service.change_cutoff_hours = form.change_cutoff_hours.data
     service.required_skills = split_words(form.required_skills.data)
     chosen = set(form.resources.data or [])
     service.resources = [r for r in venue_resources if r.id in chosen]
     service.active = form.active.data
     return True
+
+
+def _service_page(form: ServiceForm, service: Service | None, **context: Any) -> str:
+    """The service form; an empty cutoff field says what the venue's default is."""
+    return render_template(
+        "admin/service_form.html",
+        form=form,
+        service=service,
+        venue_cancel_terms=cancel_terms(g.venue.cancel_cutoff_hours),
+        venue_change_terms=change_terms(g.venue.change_cutoff_hours),
+        max_cutoff_hours=MAX_CUTOFF_HOURS,
+        **context,
+    )
 
 
 @bp.route("/venues/<int:venue_id>/services/new", methods=["GET", "POST"])
@@ -471,7 +488,7 @@ def service_new():
                 flash(_("%(name)s was created.", name=service.name), "success")
                 return redirect(url_for("admin.services"))
         db.session.rollback()
-    return render_template("admin/service_form.html", form=form, service=None), _status(form)
+    return _service_page(form, None), _status(form)
 
 
 @bp.route("/venues/<int:venue_id>/services/<int:service_id>/edit", methods=["GET", "POST"])
@@ -486,12 +503,7 @@ def service_edit(service_id: int):
             service_id=service.id,
         )
         if deactivation is not None:
-            return render_template(
-                "admin/service_form.html",
-                form=form,
-                service=service,
-                deactivation=deactivation,
-            ), 409
+            return _service_page(form, service, deactivation=deactivation), 409
         slug = _slug_for(form, service)
         if (
             slug is not None
@@ -502,7 +514,7 @@ def service_edit(service_id: int):
             return redirect(url_for("admin.services"))
         db.session.rollback()
         service = venue_service(service_id)
-    return render_template("admin/service_form.html", form=form, service=service), _status(form)
+    return _service_page(form, service), _status(form)
 
 
 @bp.post("/venues/<int:venue_id>/services/<int:service_id>/active")

@@ -161,4 +161,14 @@ def booking(row: Booking, now: datetime) -> s.BookingOut:
         ),
         group_id=row.group_id,
         created_at=row.created_at,
+        terms=s.TermsOut(
+            service_name=row.service_name,
+            option_name=row.option_name,
+            price_cents=row.price_cents,
+            currency=row.currency,
+            buffer_before_minutes=row.buffer_before_minutes,
+            buffer_after_minutes=row.buffer_after_minutes,
+            cancel_until_hours_before=row.cancel_cutoff_hours,
+            change_until_hours_before=row.change_cutoff_hours,
+        ),
     )

@@ -529,6 +529,24 @@ class CustomerOut(Out):
     notes: str
 
 
+class TermsOut(Out):
+    """What the customer agreed to when booking, kept as it was: later edits of the
+    service never change a booking's terms."""
+
+    service_name: str
+    option_name: str = Field(description="Empty for hourly and daily services.")
+    price_cents: int | None = Field(description="Minor units of `currency`; null: unpriced.")
+    currency: str
+    buffer_before_minutes: int
+    buffer_after_minutes: int
+    cancel_until_hours_before: int = Field(
+        description="The customer may cancel online until this long before the start."
+    )
+    change_until_hours_before: int = Field(
+        description="The customer may change the time online until this long before the start."
+    )
+
+
 class BookingOut(Out):
     id: int
     reference: str
@@ -544,6 +562,7 @@ class BookingOut(Out):
     customer: CustomerOut
     group_id: str | None = Field(description="Linked daily bookings share it.")
     created_at: Instant
+    terms: TermsOut
 
 
 class BookingsQuery(Schema):

@@ -52,6 +52,8 @@ class Question:
     # The party the capacity check sees: at least the chosen option's own guest count.
     guests: int
     resource_id: int | None
+    # Bookings left out of the busy time: those being moved do not stand in their own way.
+    excluding: frozenset[int] = frozenset()
 
     @property
     def zone(self) -> str:
@@ -77,7 +79,7 @@ class Question:
             now=now,
             guests=self.guests,
             resource_id=self.resource_id,
-            exclude_booking_ids=exclude_booking_ids,
+            exclude_booking_ids=exclude_booking_ids | self.excluding,
         )
 
 
@@ -89,9 +91,11 @@ def ask(
     guests: int = 1,
     resource_id: int | None = None,
     duration_field: str = "endTime",
+    excluding: frozenset[int] = frozenset(),
 ) -> Question:
     """Settle a question: the option (fixed services), the length (hourly ranges) and
-    the party. `duration_field` names the field a wrong length is reported on."""
+    the party. `duration_field` names the field a wrong length is reported on;
+    `excluding` the bookings to leave out (a customer choosing a new time for them)."""
     if resource_id is not None and resource_id not in {r.id for r in service.places}:
         raise invalid("resourceId", _("This resource does not serve the service."))
     variant = None
@@ -106,7 +110,7 @@ def ask(
         duration = _hourly_length(service, duration, duration_field)
     else:
         duration = None
-    return Question(service, variant, duration, guests, resource_id)
+    return Question(service, variant, duration, guests, resource_id, excluding)
 
 
 def choose_option(

@@ -42,11 +42,13 @@ from bookingsite.clock import format_instant, local_date, utcnow
 from bookingsite.errors import DomainError
 from bookingsite.extensions import db
 from bookingsite.integrity import begin_write, is_slot_conflict, is_transient
+from bookingsite.mail import outbox
 from bookingsite.models import (
     Booking,
     BookingEvent,
     BookingStatus,
     Channel,
+    MessageKind,
     Occupancy,
     Service,
     ServiceVariant,
@@ -114,23 +116,37 @@ def _question(service: Service, request: HoldRequest) -> questions.Question:
     )
 
 
-def _plan(service: Service, request: HoldRequest, now: datetime) -> _Plan:
-    """Settle the question, then check every availability rule for its range."""
+def _plan(
+    service: Service,
+    request: HoldRequest,
+    now: datetime,
+    *,
+    exclude_booking_ids: frozenset[int] = frozenset(),
+) -> _Plan:
+    """Settle the question, then check every availability rule for its range (leaving
+    out `exclude_booking_ids`: a booking being moved does not stand in its own way)."""
     question = _question(service, request)
     start = request.start
     end = request.end if question.duration is None else start + question.duration
     if request.end is not None and request.end != end:
         raise invalid("endTime", _("The end does not match the chosen option."))
-    req = question.request(start, end, now)
+    req = question.request(start, end, now, exclude_booking_ids=exclude_booking_ids)
     if service.is_daily:
-        run = _daily_run(question, req, start, end)
+        run = _daily_run(question, req, start, end, exclude_booking_ids)
         return _Plan(run.parts, (run.resource_id,), None, question.guests)
     grid_duration = question.grid_duration
     reason = engine.why_not(
         req, start, end, resource_id=request.resource_id, grid_duration=grid_duration
     )
     if reason is not None:
-        raise _unavailable(reason, question, start, grid_duration or end - start, now)
+        raise _unavailable(
+            reason,
+            question,
+            start,
+            grid_duration or end - start,
+            now,
+            exclude_booking_ids=exclude_booking_ids,
+        )
     slot = engine.pick(req, start, end, grid_duration=grid_duration)
     if slot is None:  # why_not and pick share their rules; this only guards a broken engine
         raise DomainError(errors.SLOT_TAKEN)
@@ -139,14 +155,25 @@ def _plan(service: Service, request: HoldRequest, now: datetime) -> _Plan:
 
 
 def _daily_run(
-    question: questions.Question, req: engine.Request, start: datetime, end: datetime
+    question: questions.Question,
+    req: engine.Request,
+    start: datetime,
+    end: datetime,
+    exclude_booking_ids: frozenset[int],
 ) -> engine.DayEnd:
     service = question.service
     # The day as the place counts it (a place may keep its own zone).
     day = local_date(start, req.places[0].hours.zone if req.places else question.zone)
     if not any(d.interval.start == start for d in engine.day_slots(req, day, day)):
         reason = engine.why_not(req, start, end, resource_id=req.resource_id)
-        raise _unavailable(reason or engine.Reason.CLOSED, question, start, end - start, req.now)
+        raise _unavailable(
+            reason or engine.Reason.CLOSED,
+            question,
+            start,
+            end - start,
+            req.now,
+            exclude_booking_ids=exclude_booking_ids,
+        )
     for run in engine.end_days(req, day, service.min_days, service.max_days):
         if run.parts[-1].end == end and run.parts[0].start == start:
             return run
@@ -418,6 +445,16 @@ def _write_hold(
         "created_at": now,
         "confirmed_at": None,
         "cancelled_at": None,
+        "calendar_sequence": 0,
+        "reminder_sent_at": None,
+        # The terms, as checkout shows them and the booking keeps them.
+        "service_name": service.name,
+        "option_name": plan.variant.name if plan.variant else "",
+        "currency": service.venue.currency,
+        "buffer_before_minutes": service.buffer_before_minutes,
+        "buffer_after_minutes": service.buffer_after_minutes,
+        "cancel_cutoff_hours": service.cancel_cutoff // timedelta(hours=1),
+        "change_cutoff_hours": service.change_cutoff // timedelta(hours=1),
     }
     booking_rows = [
         shared
@@ -426,6 +463,7 @@ def _write_hold(
             "manage_token": new_token(),
             "start_at": part.start,
             "end_at": part.end,
+            "price_cents": _price(service, plan.variant, part),
         }
         for part in plan.parts
     ]
@@ -457,6 +495,18 @@ def _write_hold(
         db.session.add(booking)
         bookings.append(booking)
     return bookings
+
+
+def _price(service: Service, variant: ServiceVariant | None, part: engine.Interval) -> int | None:
+    """One booking's price in minor units: the option's, or the hourly rate by the
+    minute, or the daily rate by the day (23- and 25-hour days are days)."""
+    if variant is not None:
+        return variant.price_cents
+    length = part.end - part.start
+    return service.range_price_cents(
+        minutes=round(length / timedelta(minutes=1)),
+        days=max(1, round(length / timedelta(days=1))),
+    )
 
 
 def _inserted_ids(model: type[Booking] | type[Occupancy], rows: list[dict[str, Any]]) -> list[int]:
@@ -532,31 +582,130 @@ def _confirm(booking_id: int, customer: Customer | None) -> Booking:
             member.customer_email = customer.email
             member.customer_phone = customer.phone
             member.notes = customer.notes
+    outbox.record(members, now, customer=MessageKind.BOOKING_CONFIRMED, venue=MessageKind.VENUE_NEW)
     db.session.commit()
     return booking
 
 
-def cancel(booking_id: int, *, manager_id: int | None = None, note: str = "") -> Booking:
-    """Cancel a hold or a booking (and its linked days). Cancelling twice is harmless."""
-    return _retrying(lambda: _cancel(booking_id, manager_id, note))
+def cancel(
+    booking_id: int, *, manager_id: int | None = None, note: str = "", by_customer: bool = False
+) -> Booking:
+    """Cancel a hold or a booking (and its linked days). Cancelling twice is harmless.
+
+    A customer may cancel a booking until its kept cutoff; a manager may at any time,
+    but past the customer's cutoff only with a reason, which the history keeps."""
+    return _retrying(lambda: _cancel(booking_id, manager_id, note.strip(), by_customer))
 
 
-def _cancel(booking_id: int, manager_id: int | None, note: str) -> Booking:
+def _cancel(booking_id: int, manager_id: int | None, note: str, by_customer: bool) -> Booking:
     booking = _locked(booking_id)
     now = utcnow()
     if booking.is_cancelled or booking.is_expired:
         db.session.rollback()
         return booking
-    for member in group_of(booking, lock=True):
+    was_confirmed = booking.is_confirmed
+    if was_confirmed and not booking.may_cancel(now):
+        if by_customer:
+            db.session.rollback()
+            raise DomainError(errors.TOO_LATE_TO_CANCEL)
+        if manager_id is not None and not note:
+            db.session.rollback()
+            raise invalid(
+                "note", _("The customer's cancellation deadline has passed: give a reason.")
+            )
+    members = group_of(booking, lock=True)
+    for member in members:
         _deactivate(member, BookingStatus.CANCELLED)
         member.cancelled_at = now
+        member.calendar_sequence += 1
         db.session.add(
             BookingEvent(
                 booking_id=member.id, at=now, action="cancel", manager_id=manager_id, note=note
             )
         )
+    if was_confirmed:  # a hold let go was never announced
+        outbox.record(
+            members,
+            now,
+            customer=MessageKind.BOOKING_CANCELLED,
+            venue=MessageKind.VENUE_CANCELLED,
+        )
     db.session.commit()
     return booking
+
+
+def reschedule(booking_id: int, *, start: datetime, end: datetime | None = None) -> Booking:
+    """A customer's new time, from the manage link: the same service, option and party
+    at `start` (until `end` for hourly and daily services; a rental keeps its number of
+    days), on whichever place is free, every rule checked as for a hold.
+
+    One transaction that updates each occupancy in place: the database guards the new
+    range in the same statement that lets the old one go, so a time taken meanwhile
+    leaves the booking where it was (SLOT_TAKEN, with alternatives)."""
+    # A loser of the race for the range runs again, to answer with alternatives.
+    again = lambda: _reschedule(booking_id, start, end)  # noqa: E731
+    return _retrying(again, after_conflict=again)
+
+
+def _reschedule(booking_id: int, start: datetime, end: datetime | None) -> Booking:
+    booking = _locked(booking_id)
+    now = utcnow()
+    if not booking.is_confirmed:
+        raise DomainError(errors.INVALID_STATE, status=status_text(booking.status))
+    if not booking.may_change(now):
+        raise DomainError(errors.TOO_LATE_TO_CHANGE)
+    if start.tzinfo is None or (end is not None and end.tzinfo is None):
+        raise invalid("startTime", _("Give the time with its UTC offset."))
+    members = group_of(booking, lock=True)
+    service = load_service(booking.service_id)
+    request = HoldRequest(
+        service_id=service.id,
+        start=start,
+        end=end,
+        variant_id=booking.variant_id,
+        guests=booking.guests,
+    )
+    plan = _plan(service, request, now, exclude_booking_ids=frozenset(m.id for m in members))
+    agreed = [engine.Interval(m.start_at, m.end_at) for m in members]
+    if _length(service, plan.parts) != _length(service, agreed):
+        # The customer agreed to this length and price: a new time keeps them.
+        raise invalid("endTime", _("Keep the length of the booking."))
+    if any(len(m.occupancies) != len(plan.resource_ids) for m in members):
+        # The service changed what a booking takes (a therapist now, say): only the
+        # venue can move this one.
+        raise DomainError(errors.TOO_LATE_TO_CHANGE)
+    before = timedelta(minutes=booking.buffer_before_minutes)
+    after = timedelta(minutes=booking.buffer_after_minutes)
+    expire_lapsed(
+        now,
+        resource_ids=plan.resource_ids,
+        within=engine.Interval(plan.parts[0].start - before, plan.parts[-1].end + after),
+    )
+    previous = (members[0].start_at, members[-1].end_at)
+    for member, part in zip(members, plan.parts, strict=True):
+        member.start_at, member.end_at = part.start, part.end
+        member.calendar_sequence += 1
+        for occupancy, resource_id in zip(member.occupancies, plan.resource_ids, strict=True):
+            occupancy.resource_id = resource_id
+            occupancy.start_at, occupancy.end_at = part.start - before, part.end + after
+        record_event(member, "reschedule", now)
+    outbox.record(
+        members,
+        now,
+        customer=MessageKind.BOOKING_MOVED,
+        venue=MessageKind.VENUE_MOVED,
+        previous=previous,
+    )
+    _commit_occupancies()
+    return booking
+
+
+def _length(service: Service, parts: Collection[engine.Interval]) -> timedelta | int:
+    """A booking's length as its price counts it: days for daily services (23- and
+    25-hour days are days), time for the others."""
+    if service.is_daily:
+        return sum(max(1, round((p.end - p.start) / timedelta(days=1))) for p in parts)
+    return sum((p.end - p.start for p in parts), timedelta(0))
 
 
 def record_event(booking: Booking, action: str, now: datetime, **fields: Any) -> None:
@@ -620,6 +769,7 @@ def _move(
             reason, question, start, end - start, now, exclude_booking_ids=frozenset({booking.id})
         )
     staff = {r.id: r for r in service.resources if r.is_staff}
+    previous = (booking.start_at, booking.end_at)
     booking.start_at, booking.end_at = start, end
     for occupancy in booking.occupancies:
         if occupancy.resource.is_staff:
@@ -636,6 +786,15 @@ def _move(
         overridden_rule=reason.value if reason is not None else None,
         note=override_reason or "",
     )
+    if booking.is_confirmed and previous != (start, end):
+        booking.calendar_sequence += 1
+        outbox.record(
+            [booking],
+            now,
+            customer=MessageKind.BOOKING_MOVED,
+            venue=MessageKind.VENUE_MOVED,
+            previous=previous,
+        )
     _commit_occupancies()
     return booking
 

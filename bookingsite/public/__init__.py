@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from bookingsite.public import views  # noqa: E402, F401
+from bookingsite.public import bookings, views  # noqa: E402, F401

@@ -86,3 +86,22 @@ class CheckoutForm(FlaskForm):
     )
     guests = IntegerField(_l("Guests"), validators=[DataRequired(), NumberRange(min=1)])
     notes = TextAreaField(_l("Notes for the venue"), validators=[Optional(), Length(max=1000)])
+
+
+class RescheduleForm(FlaskForm):
+    """A new time for a booking: its start only. The end follows from the booking (its
+    length, or its number of days), so a tampered form cannot make it longer."""
+
+    start = StringField(_l("Start"), validators=[DataRequired(), valid_instant])
+
+
+def stripped(value: str | None) -> str | None:
+    return value.strip() if value else value
+
+
+class FindBookingForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"),
+        filters=[stripped],
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )

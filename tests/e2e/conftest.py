@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bookingsite import demo
+from bookingsite.extensions import db
+
 CHROMIUM = os.environ.get("BOOKINGSITE_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-4.14.1.min.js"
+# The tests' frozen clock (tests/conftest.py), when the demo's venues are seeded.
+NOW = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def site(app, live_server):
+    """The demo venues, served over real HTTP."""
+    demo.seed(NOW)
+    db.session.remove()
+    return live_server
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

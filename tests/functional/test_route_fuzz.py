@@ -28,7 +28,7 @@ from werkzeug.routing import Rule
 from bookingsite import demo
 from bookingsite.clock import FrozenClock
 from bookingsite.extensions import db
-from bookingsite.models import Booking, Venue
+from bookingsite.models import Booking, Message, MessageKind, MessageStatus, Venue
 from tests.factories import make_allocation
 from tests.functional.api.conftest import new_key
 
@@ -89,6 +89,7 @@ class Place:
     booking_id: int
     token: str
     allocation_id: int
+    message_id: int
 
     def path_values(self) -> dict[str, str]:
         return {
@@ -98,6 +99,7 @@ class Place:
             "booking_id": str(self.booking_id),
             "block_id": str(self.allocation_id),
             "allocation_id": str(self.allocation_id),
+            "message_id": str(self.message_id),
             "venue_slug": self.venue_slug,
             "service_slug": self.service_slug,
             "token": self.token,
@@ -301,6 +303,21 @@ def make_place(
     )
     assert held.status_code == 201, held.get_json()
     booking = db.session.get(Booking, held.get_json()["id"])
+    message = Message(
+        venue_id=venue.id,
+        booking_id=booking.id,
+        kind=MessageKind.BOOKING_CONFIRMED,
+        recipient="fuzz@example.com",
+        locale="en",
+        subject="Fuzz",
+        body_text="Fuzz",
+        body_html="<p>Fuzz</p>",
+        calendar="BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+        status=MessageStatus.SENT,
+        created_at=booking.created_at,
+    )
+    db.session.add(message)
+    db.session.flush()
     return Place(
         venue.id,
         venue.slug,
@@ -310,6 +327,7 @@ def make_place(
         booking.id,
         booking.manage_token,
         allocation.id,
+        message.id,
     )
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bookingsite.extensions import db
-from bookingsite.models import Booking
+from bookingsite.models import Booking, Venue
 from tests.functional.admin.conftest import PASSWORD, url
 
 
@@ -59,6 +59,27 @@ def test_cancel_with_token_works(client, world):
     assert db.session.get(Booking, world.booking.id).is_cancelled
 
 
+def test_settings_without_token_change_nothing(client, world):
+    logged_in(client, world)
+    path = url("admin.venue_settings", venue_id=world.venue.id)
+    data = {
+        "notification_email": "desk@alpha.example",
+        "cancel_cutoff_hours": "5",
+        "change_cutoff_hours": "5",
+    }
+
+    def saved() -> tuple:
+        db.session.expire_all()
+        venue = db.session.get(Venue, world.venue.id)
+        return venue.notification_email, venue.cancel_cutoff_hours
+
+    assert client.post(path, data=data).status_code == 400
+    assert saved() == ("", 0)
+    token = csrf_token(client, path)
+    assert client.post(path, data=data | {"csrf_token": token}).status_code == 302
+    assert saved() == ("desk@alpha.example", 5)
+
+
 def test_the_token_also_rides_in_the_htmx_header(client, world):
     logged_in(client, world)
     html = client.get(url("admin.timeline", venue_id=world.venue.id)).get_data(as_text=True)
@@ -80,6 +101,7 @@ def test_every_admin_form_carries_a_token(client, world):
         url("admin.booking_detail", venue_id=world.venue.id, booking_id=world.booking.id),
         url("admin.resources", venue_id=world.venue.id),
         url("admin.services", venue_id=world.venue.id),
+        url("admin.venue_settings", venue_id=world.venue.id),
     ]
     for page in pages:
         html = client.get(page).get_data(as_text=True)

@@ -8,9 +8,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
-from bookingsite.models import Allocation
+from bookingsite.extensions import db
+from bookingsite.models import Allocation, Message, MessageKind, MessageStatus
 from tests.functional.admin.conftest import World, log_in, url
 
 OPEN = {"admin.login"}
@@ -19,6 +21,31 @@ NOT_VENUE_SCOPED = {"admin.index", "admin.logout"}
 
 def admin_rules(app: Flask):
     return [r for r in app.url_map.iter_rules() if r.endpoint.startswith("admin.")]
+
+
+def message_of(world: World) -> Message:
+    """A failed message with an attachment, so that a message URL missing its venue check
+    would answer (or resend) rather than 404."""
+    message = db.session.scalar(
+        sa.select(Message).where(Message.venue_id == world.venue.id, Message.subject == "Probe")
+    )
+    if message is None:
+        message = Message(
+            venue_id=world.venue.id,
+            booking_id=world.booking.id,
+            kind=MessageKind.BOOKING_CONFIRMED,
+            recipient="ada@example.com",
+            locale="en",
+            subject="Probe",
+            body_text="Hello",
+            body_html="<p>Hello</p>",
+            calendar="BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+            status=MessageStatus.FAILED,
+            created_at=world.booking.created_at,
+        )
+        db.session.add(message)
+        db.session.commit()
+    return message
 
 
 def values_for(rule, world: World) -> dict:
@@ -31,6 +58,8 @@ def values_for(rule, world: World) -> dict:
         "block_id": block.id,
         "day": "2026-12-25",
     }
+    if "message_id" in rule.arguments:
+        known["message_id"] = message_of(world).id
     missing = set(rule.arguments) - set(known)
     assert not missing, f"{rule.endpoint}: add {missing} to values_for"
     return {name: known[name] for name in rule.arguments}
@@ -86,6 +115,8 @@ def test_own_venue_with_another_venues_objects_is_404(app, client, world, other_
         "admin.resources",
         "admin.services",
         "admin.reports",
+        "admin.messages",
+        "admin.venue_settings",
     ],
 )
 def test_own_venue_pages_open(admin, world, endpoint):

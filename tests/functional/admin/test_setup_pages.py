@@ -539,3 +539,50 @@ def test_deactivate_a_service(admin, world):
     )
     db.session.expire_all()
     assert not db.session.get(Service, world.service.id).active
+
+
+# A service's own cutoffs ------------------------------------------------------------------
+
+
+def test_a_service_may_set_its_own_cutoffs_or_keep_the_venues(admin, world):
+    world.venue.cancel_cutoff_hours = 24
+    db.session.commit()
+    path = url("admin.service_edit", venue_id=world.venue.id, service_id=world.service.id)
+    html = page(admin.get(path))
+    # Empty fields, with the venue's terms as the hint.
+    assert 'name="cancel_cutoff_hours"' in html and 'name="change_cutoff_hours"' in html
+    assert "You can cancel online until 24 hours before the start." in html
+    assert "You can change the time online until the start." in html
+    variant = world.service.variants[0]
+    data = service_data(
+        world,
+        slug=world.service.slug,
+        cancel_cutoff_hours="48",
+        change_cutoff_hours="",
+        **{"variants-0-variant_id": str(variant.id)},
+    )
+    assert admin.post(path, data=data).status_code == 302
+    db.session.expire_all()
+    svc = db.session.get(Service, world.service.id)
+    assert (svc.cancel_cutoff_hours, svc.change_cutoff_hours) == (48, None)
+    assert (svc.cancel_cutoff.total_seconds(), svc.change_cutoff.total_seconds()) == (
+        48 * 3600,
+        0,
+    )
+    assert 'value="48"' in page(admin.get(path))
+    # Emptied again: the venue's.
+    data["cancel_cutoff_hours"] = ""
+    assert admin.post(path, data=data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Service, world.service.id).cancel_cutoff_hours is None
+
+
+@pytest.mark.parametrize("value", ["-1", "721", "two"], ids=["negative", "too-long", "text"])
+def test_a_service_cutoff_out_of_bounds_is_refused(admin, world, value):
+    response = admin.post(
+        url("admin.service_new", venue_id=world.venue.id),
+        data=service_data(world, change_cutoff_hours=value),
+    )
+    assert response.status_code == 422
+    assert field_error(page(response), "change_cutoff_hours")
+    assert db.session.scalar(sa.select(Service).where(Service.slug == "studio")) is None

@@ -1,0 +1,96 @@
+"""Background jobs on Huey: delivering messages, and a sweep every minute that hands over
+messages never queued, clears lapsed holds and records the reminders that fall due.
+
+One Huey per app, chosen by JOBS_URL:
+- unset: a SQLite queue in the instance folder. `flask serve` runs the web server and a
+  job worker in one process, so the site works with no other server;
+- redis://host:port/db: one queue shared by any number of web processes and job
+  workers (`flask jobs work`) on any number of machines;
+- "immediate": each job runs at once in the process that queues it (tests).
+Huey runs jobs now or at a given time (a retry, after a growing delay); the outbox
+(mail/outbox.py) makes sure nothing is lost between a commit and the queue."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, current_app
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey.api import TaskWrapper
+from huey.consumer import Consumer
+from huey.exceptions import RetryTask
+
+log = logging.getLogger(__name__)
+EXTENSION = "bookingsite.jobs"
+
+
+class Jobs:
+    """An app's job queue and the jobs it runs."""
+
+    def __init__(self, app: Flask) -> None:
+        self.huey = _huey_for(app)
+
+        # Tries are counted on the message (mail/delivery.py), not by Huey: a resend
+        # after a crash or a sweep continues the count instead of starting it over.
+        @self.huey.task(name="deliver_message")
+        def deliver_message(message_id: int) -> None:
+            from bookingsite.mail import delivery
+
+            with app.app_context():
+                wait = delivery.deliver(message_id)
+            if wait is not None:
+                raise RetryTask(f"message {message_id}: next try in {wait}", delay=wait)
+
+        @self.huey.periodic_task(crontab(minute="*"), name="sweep")
+        def sweep() -> None:
+            from bookingsite.booking.service import sweep_lapsed_holds
+            from bookingsite.mail.outbox import hand_over_unsent
+            from bookingsite.mail.reminders import send_due_reminders
+
+            with app.app_context():
+                hand_over_unsent()
+                sweep_lapsed_holds()
+                send_due_reminders()
+
+        self.deliver_message: TaskWrapper = deliver_message
+        self.sweep: TaskWrapper = sweep
+
+    def consumer(self, workers: int) -> Consumer:
+        return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+
+
+def _huey_for(app: Flask) -> Huey:
+    url, name = app.config["JOBS_URL"], app.config["JOBS_NAME"]
+    if url == "immediate":
+        return MemoryHuey(name, immediate=True, results=False)
+    if url and url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey(name, url=url, results=False)
+    if url and url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+    elif url:
+        raise ValueError(f"JOBS_URL: not a sqlite:///, redis:// or 'immediate' address: {url}")
+    else:
+        path = Path(app.instance_path) / "jobs.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(name, filename=str(path), results=False)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = Jobs(app)
+
+
+def jobs() -> Jobs:
+    return current_app.extensions[EXTENSION]
+
+
+def deliver_later(message_id: int) -> None:
+    jobs().deliver_message(message_id)
+
+
+class EmbeddedConsumer(Consumer):
+    """A consumer that runs beside the web server in its process: its threads stop with
+    the process, and the server keeps the process's signals."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
