@@ -47,6 +47,8 @@ KIND_TEXT = {
     MessageKind.VENUE_NEW: _l("New booking, to the venue"),
     MessageKind.VENUE_CANCELLED: _l("Cancelled booking, to the venue"),
     MessageKind.VENUE_MOVED: _l("Moved booking, to the venue"),
+    MessageKind.REMINDER: _l("Reminder, to the customer"),
+    MessageKind.BOOKINGS_LIST: _l("Upcoming bookings asked for, to the customer"),
 }
 
 

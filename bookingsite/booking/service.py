@@ -497,6 +497,11 @@ def _write_hold(
     return bookings
 
 
+def days_counted(length: timedelta) -> int:
+    """The days a rental of `length` is priced as: a 23- or 25-hour day is a day."""
+    return max(1, round(length / timedelta(days=1)))
+
+
 def _price(service: Service, variant: ServiceVariant | None, part: engine.Interval) -> int | None:
     """One booking's price in minor units: the option's, or the hourly rate by the
     minute, or the daily rate by the day (23- and 25-hour days are days)."""
@@ -505,7 +510,7 @@ def _price(service: Service, variant: ServiceVariant | None, part: engine.Interv
     length = part.end - part.start
     return service.range_price_cents(
         minutes=round(length / timedelta(minutes=1)),
-        days=max(1, round(length / timedelta(days=1))),
+        days=days_counted(length),
     )
 
 
@@ -704,7 +709,7 @@ def _length(service: Service, parts: Collection[engine.Interval]) -> timedelta |
     """A booking's length as its price counts it: days for daily services (23- and
     25-hour days are days), time for the others."""
     if service.is_daily:
-        return sum(max(1, round((p.end - p.start) / timedelta(days=1))) for p in parts)
+        return sum(days_counted(p.end - p.start) for p in parts)
     return sum((p.end - p.start for p in parts), timedelta(0))
 
 

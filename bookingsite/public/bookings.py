@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 
-import sqlalchemy as sa
 from flask import (
     Response,
     abort,
@@ -25,26 +24,24 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import selectinload
 
 from bookingsite import errors
 from bookingsite.booking import service as bookings
 from bookingsite.booking.calendar import booking_ics
+from bookingsite.booking.inputs import load_service
 from bookingsite.booking.reasons import status_text
 from bookingsite.clock import utcnow
 from bookingsite.errors import DomainError
-from bookingsite.extensions import db, limiter
+from bookingsite.extensions import limiter
 from bookingsite.i18n import local_date, local_time
 from bookingsite.mail import outbox
-from bookingsite.models import Booking, Service
+from bookingsite.models import Booking
 from bookingsite.public import bp
 from bookingsite.public.forms import FindBookingForm, RescheduleForm, instant_or_none
 from bookingsite.public.picker import Move, grid_context, grid_query, picker_error
 from bookingsite.public.views import booking_or_404
 from bookingsite.web import error_response, is_htmx, render_page
 
-# "Find my booking" sends e-mail to whatever address is typed in: limited per client
-# address, and per address asked about from any number of clients. Settings override.
 # Refusals that the manage page explains (with the venue's contacts), not the picker.
 MANAGE_PAGE_ERRORS = frozenset({"TOO_LATE_TO_CHANGE", "TOO_LATE_TO_CANCEL", "INVALID_STATE"})
 
@@ -138,18 +135,6 @@ def cancel(token: str):
 # A new time -----------------------------------------------------------------------------
 
 
-def _service_of(booking: Booking) -> Service:
-    return db.session.scalar(
-        sa.select(Service)
-        .where(Service.id == booking.service_id)
-        .options(
-            selectinload(Service.venue),
-            selectinload(Service.resources),
-            selectinload(Service.variants),
-        )
-    )
-
-
 @bp.route("/bookings/<token>/reschedule", methods=["GET", "POST"])
 def reschedule(token: str):
     """The picker for a new time (GET, with the grid's query string), and the chosen
@@ -157,7 +142,7 @@ def reschedule(token: str):
     booking = booking_or_404(token)
     now = utcnow()
     move = Move.of(bookings.group_of(booking))
-    service = _service_of(move.booking)
+    service = load_service(move.booking.service_id)
     refusal: DomainError | None = None
     if not move.booking.is_confirmed:
         refusal = DomainError(errors.INVALID_STATE, status=status_text(move.booking.status))
@@ -213,6 +198,8 @@ def _days_not_free(days: int) -> DomainError:
 
 
 # Find my booking ------------------------------------------------------------------------
+# It sends e-mail to whatever address is typed in: limited per client address, and per
+# address asked about from any number of clients (settings).
 
 
 def _find_limit() -> str:

@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 
 from bookingsite import availability as engine
 from bookingsite.booking import questions
+from bookingsite.booking.service import days_counted
 from bookingsite.bounds import browsable
 from bookingsite.clock import local_date, local_day_start
 from bookingsite.errors import DomainError
@@ -24,7 +25,6 @@ from bookingsite.public.forms import GridQueryForm, instant_or_none
 
 WEEK_DAYS = 7
 VISITOR_ZONE_COOKIE = "visitor_tz"
-ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class Move:
     @property
     def days(self) -> int:
         """Days of a rental, counted as its price counts them (a 23-hour day is a day)."""
-        return sum(max(1, round((b.end_at - b.start_at) / ONE_DAY)) for b in self.group)
+        return sum(days_counted(b.end_at - b.start_at) for b in self.group)
 
     def question(self, service: Service) -> questions.Question:
         return questions.ask(

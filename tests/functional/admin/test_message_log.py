@@ -12,6 +12,7 @@ from html import escape, unescape
 import pytest
 import sqlalchemy as sa
 
+from bookingsite.admin.messages import kind_text
 from bookingsite.extensions import db
 from bookingsite.mail.delivery import message_id_header
 from bookingsite.models import Message, MessageKind, MessageStatus
@@ -301,3 +302,11 @@ def test_only_a_failed_message_can_be_sent_again(admin, world, status):
 def test_the_venue_page_links_to_the_log(admin, world):
     html = page(admin.get(url("admin.venue_home", venue_id=world.venue.id)))
     assert f'href="{log_url(world)}"' in html
+
+
+@pytest.mark.parametrize("kind", list(MessageKind))
+def test_every_kind_of_message_is_named_in_the_log_and_in_full(admin, world, kind):
+    message = make_message(world, kind=kind, subject="Any")
+    listed = page(admin.get(log_url(world)))
+    shown = page(admin.get(detail_url(world, message)))
+    assert kind_text(kind) in listed and kind_text(kind) in shown
