@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bookingsite import availability as engine
 from bookingsite.extensions import db
@@ -94,8 +95,9 @@ def policy_for(service: Service) -> engine.Policy:
 def load_service(service_id: int) -> Service | None:
     """The service with everything a question about it reads: its venue, options and
     resources. No statement at all when the request has loaded the service already (the
-    API's access check and the booking service ask for the same one); a resource's venue
-    is the service's, found in the session without SQL.
+    API's access check and the booking service ask for the same one). A resource's venue
+    is the service's: it is set on each resource as loaded, so that reading a resource's
+    zone costs no lookup (a question reads it for every resource).
 
     PostgreSQL joins it all in one statement. SQLite would build the whole link table's
     join before picking this service's rows, so there the resources come by the link
@@ -105,11 +107,16 @@ def load_service(service_id: int) -> Service | None:
         if db.session.get_bind().dialect.name == "postgresql"
         else selectinload(Service.resources)
     )
-    return db.session.get(
+    service = db.session.get(
         Service,
         service_id,
         options=(joinedload(Service.venue), joinedload(Service.variants), resources),
     )
+    if service is not None:
+        for resource in service.resources:
+            if resource.venue_id == service.venue_id and "venue" in sa.inspect(resource).unloaded:
+                set_committed_value(resource, "venue", service.venue)
+    return service
 
 
 def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -294,13 +301,14 @@ def build_request(
             values["excluded"] = list(exclude_booking_ids)
         instants.bookings(connection.execute(occupancies, values).all(), into=busy)
         blocks = connection.execute(_allocations(dialect), values).all()
-        zones = {r.id: ZoneInfo(r.zone) for r in resources}
+        by_id = {r.id: r for r in resources}
         for rid, start, end, weekdays_text, until_text in blocks:
             start, end = instant(start), instant(end)
             weekdays = json.loads(weekdays_text) if weekdays_text else None
             if weekdays:
                 until = date.fromisoformat(until_text) if until_text else None
-                recurring[rid].append(_recurring_block(start, end, weekdays, until, zones[rid]))
+                zone = ZoneInfo(by_id[rid].zone)
+                recurring[rid].append(_recurring_block(start, end, weekdays, until, zone))
             else:
                 busy[rid].append(engine.Busy(start, end, engine.BusyKind.ALLOCATION))
 
