@@ -313,7 +313,10 @@ class ServiceVariant(db.Model):
     __tablename__ = "service_variants"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(sa.ForeignKey("services.id", ondelete="CASCADE"))
+    # Indexed: every question loads its service's options.
+    service_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("services.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(sa.String(200), default="")
     duration_minutes: Mapped[int]
     guests: Mapped[int] = mapped_column(default=1)

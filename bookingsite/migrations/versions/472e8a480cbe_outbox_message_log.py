@@ -1,4 +1,5 @@
 """after the booking: the outbox and message log, kept terms, customer policy, reminders
+(and the index on a service's options that every question reads)
 
 Bookings keep the terms they were made under (names, price, buffers, cutoffs); existing
 bookings get them from their service as it is now, the best record there is.
@@ -130,6 +131,7 @@ def upgrade():
         sqlite_where=NOT_REMINDED,
     )
     op.create_index("ix_bookings_customer_email", "bookings", [sa.text("lower(customer_email)")])
+    op.create_index("ix_service_variants_service_id", "service_variants", ["service_id"])
     _keep_terms_of_existing_bookings()
 
 
@@ -184,6 +186,7 @@ def downgrade():
     # which neither the guard's triggers nor the rows referring to them would survive.
     op.drop_index("ix_bookings_reminder_due", "bookings")
     op.drop_index("ix_bookings_customer_email", "bookings")
+    op.drop_index("ix_service_variants_service_id", "service_variants")
     for name in (
         "reminder_sent_at",
         "service_name",
