@@ -282,7 +282,8 @@ def pipeline(
     zero = timedelta(0)
     found = sweep_slots(places, utc_spans(lo, hi), DURATION, STEP, zero, zero, lo, hi - DURATION)
     slots = []
-    zone = ZoneInfo("UTC")  # the venue's; the resources have no zone of their own
+    name = "UTC"  # the venue's; the resources have no zone of their own
+    zone = ZoneInfo(name)
     for slot in found:
         start, end = slot.start, slot.end
         slots.append(
@@ -290,11 +291,12 @@ def pipeline(
                 "startTime": format_instant(start),
                 "endTime": format_instant(end),
                 "resourceId": slot.resource_id,
+                "timezone": name,
                 "localStartTime": start.astimezone(zone).isoformat(),
                 "localEndTime": end.astimezone(zone).isoformat(),
             }
         )
-    return app.json.response({"timezone": "UTC", "slots": slots}).get_data()
+    return app.json.response({"timezone": name, "slots": slots}).get_data()
 
 
 # The endpoint --------------------------------------------------------------------------

@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 import os
+import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
 
-from bookingsite import bounds, config, security
-from bookingsite.clock import Clock, clock_from_config
+def _prefer_packaged_tz_rules() -> str | None:
+    """Time-zone rules from the `tzdata` package installed with the project, not the
+    host's copy (which may be years old: zoneinfo reads the system's first). Returns the
+    IANA version in use, or None when the package is missing and the host's rules apply.
+    Done once, at import, before any zone is loaded."""
+    try:
+        import tzdata
+    except ImportError:
+        return None
+    zoneinfo.reset_tzpath(to=())
+    zoneinfo.ZoneInfo.clear_cache()
+    return tzdata.IANA_VERSION
+
+
+# The IANA time-zone database version every zone of the project follows (None: the host's).
+TZ_RULES_VERSION = _prefer_packaged_tz_rules()
+
+from flask import Flask  # noqa: E402  (the zone rules are chosen before anything loads one)
+
+from bookingsite import bounds, config, security  # noqa: E402
+from bookingsite.clock import Clock, clock_from_config  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

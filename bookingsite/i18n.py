@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import (
+    format_skeleton,
+    format_timedelta,
+    get_day_names,
+    get_timezone_location,
+    get_timezone_name,
+)
 from babel.dates import format_time as babel_format_time
-from babel.dates import format_timedelta, get_day_names
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale, ngettext, refresh
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import LanguageAccept
 
 from bookingsite.booking.inputs import WEEKDAY_KEYS
 from bookingsite.extensions import babel
@@ -17,18 +26,42 @@ from bookingsite.extensions import babel
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch"}
 
 
-def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
-    if not has_request_context():  # CLI, tests of the service layer
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    chosen = request.args.get("lang") or session.get("lang")
+def negotiate_language(
+    chosen: str | None,
+    accepted: LanguageAccept,
+    languages: Sequence[str],
+    venue_default: str | None,
+    site_default: str,
+) -> str:
+    """The one rule every page follows: the visitor's own choice; else the best of the
+    languages their browser asks for (a bare `*` asks for none); else the venue's
+    default (pages about a venue); else the site's."""
     if chosen in languages:
         return chosen
+    for tag, quality in accepted:  # most wanted first
+        if tag == "*" or quality <= 0:
+            continue
+        tag = tag.lower().replace("_", "-")
+        # "de-CH" is served by "de" before a less wanted "fr" is considered.
+        for candidate in (tag, tag.split("-")[0]):
+            if candidate in languages:
+                return candidate
+    if venue_default in languages:
+        return venue_default
+    return site_default
+
+
+def select_locale() -> str:
+    if not has_request_context():  # CLI, tests of the service layer
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     venue = getattr(g, "venue", None)
-    fallback = (
-        venue.default_locale if venue is not None else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return negotiate_language(
+        request.args.get("lang") or session.get("lang"),
+        request.accept_languages,
+        current_app.config["LANGUAGES"],
+        venue.default_locale if venue is not None else None,
+        current_app.config["BABEL_DEFAULT_LOCALE"],
     )
-    return request.accept_languages.best_match(languages, default=fallback)
 
 
 def select_timezone() -> str:
@@ -46,9 +79,26 @@ def local_date(instant: datetime, zone: str, fmt: str = "full") -> str:
 
 
 def local_datetime(instant: datetime, zone: str, fmt: str = "medium") -> str:
-    return format_datetime(
-        instant.astimezone(ZoneInfo(zone)).replace(tzinfo=None), fmt, rebase=False
-    )
+    # Kept aware: the long formats name the zone ("Central European Standard Time").
+    return format_datetime(instant.astimezone(ZoneInfo(zone)), fmt, rebase=False)
+
+
+def zone_name(zone: str, at: datetime | None = None) -> str:
+    """A zone as people know it, in the visitor's language: "Central European Time ·
+    Berlin" rather than "Europe/Berlin". With `at`, the name of that date's time
+    ("Central European Summer Time")."""
+    locale = get_locale()
+    tz = ZoneInfo(zone)
+    city = get_timezone_location(tz, locale=locale, return_city=True)
+    if at is not None or zone in ("UTC", "Etc/UTC") or zone.startswith("Etc/"):
+        # A fixed zone (UTC) has one name whatever the date.
+        when = at or datetime(2000, 1, 1, tzinfo=UTC)
+        name = get_timezone_name(when.astimezone(tz), "long", locale=locale)
+    else:
+        name = get_timezone_name(tz, "long", locale=locale)
+    if not city or city == zone or city in name:
+        return name
+    return f"{name} · {city}"
 
 
 ATTRIBUTE_LABELS = {
@@ -93,6 +143,70 @@ def weekly_hours(weekly: dict[str, list[list[str]]]) -> list[tuple[str, list[tup
     ]
 
 
+def short_day(day: date) -> str:
+    """A day with its weekday, short: "Thu, Dec 3", "jeu. 3 déc.", "Do., 3. Dez."."""
+    return format_skeleton("MMMEd", day, locale=get_locale())
+
+
+def time_elsewhere(instant: datetime, zone: str, day: date) -> str:
+    """A time in another zone, for a slot listed under `day`: "6:00 PM", or with the
+    weekday when that zone's date is another one ("6:00 PM Sun")."""
+    text = local_time(instant, zone)
+    local = instant.astimezone(ZoneInfo(zone)).date()
+    if local == day:
+        return text
+    return _(
+        "%(time)s %(weekday)s", time=text, weekday=format_skeleton("E", local, locale=get_locale())
+    )
+
+
+def is_local_midnight(instant: datetime, zone: str) -> bool:
+    return instant.astimezone(ZoneInfo(zone)).time() == time(0)
+
+
+def rental_text(start: datetime, end: datetime, zone: str) -> str:
+    """A rental's pick-up and return, spelled out: around the clock "From 12:00 AM Thu,
+    Dec 3 to 12:00 AM Sat, Dec 5, 2 days"; with opening hours "Pick up Thu, Dec 3 from
+    9:00 AM · return Sat, Dec 5 by 6:00 PM"."""
+    tz = ZoneInfo(zone)
+    first, last = start.astimezone(tz), end.astimezone(tz)
+    if is_local_midnight(start, zone) and is_local_midnight(end, zone):
+        days = (last.date() - first.date()).days
+        return _(
+            "From %(start_time)s %(start_day)s to %(end_time)s %(end_day)s, %(days)s",
+            start_time=local_time(start, zone),
+            start_day=short_day(first.date()),
+            end_time=local_time(end, zone),
+            end_day=short_day(last.date()),
+            days=ngettext("%(num)d day", "%(num)d days", days),
+        )
+    return _(
+        "Pick up %(start_day)s from %(start_time)s · return %(end_day)s by %(end_time)s",
+        start_time=local_time(start, zone),
+        start_day=short_day(first.date()),
+        end_time=local_time(end, zone),
+        end_day=short_day(last.date()),
+    )
+
+
+def pickup_text(start: datetime, zone: str) -> str:
+    """Where a rental's first day begins: "From 12:00 AM Thu, Dec 3" around the clock,
+    else "Pick up Thu, Dec 3 from 9:00 AM"."""
+    day = short_day(start.astimezone(ZoneInfo(zone)).date())
+    if is_local_midnight(start, zone):
+        return _("From %(time)s %(day)s", time=local_time(start, zone), day=day)
+    return _("Pick up %(day)s from %(time)s", day=day, time=local_time(start, zone))
+
+
+def return_text(end: datetime, zone: str) -> str:
+    """When a rental comes back, beside its last day: "to 12:00 AM Sat, Dec 5" around
+    the clock (the day after the last), else "return by 6:00 PM" (that day)."""
+    if is_local_midnight(end, zone):
+        day = short_day(end.astimezone(ZoneInfo(zone)).date())
+        return _("to %(time)s %(day)s", time=local_time(end, zone), day=day)
+    return _("return by %(time)s", time=local_time(end, zone))
+
+
 def utc_offset(instant: datetime, zone: str) -> str:
     offset = instant.astimezone(ZoneInfo(zone)).strftime("%z")
     return f"UTC{offset[:3]}:{offset[3:]}"
@@ -102,8 +216,16 @@ def local_day(instant: datetime, zone: str) -> str:
     return instant.astimezone(ZoneInfo(zone)).date().isoformat()
 
 
+def _fresh_request() -> None:
+    """Each request chooses its language and venue afresh, even where requests share an
+    application context (the test client inside a test's app context)."""
+    g.pop("venue", None)
+    refresh()
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.before_request(_fresh_request)
     app.jinja_env.globals.update(
         local_time=local_time,
         local_date=local_date,
@@ -116,4 +238,11 @@ def init_app(app: Flask) -> None:
         attribute_label=attribute_label,
         weekly_hours=weekly_hours,
         utc_offset=utc_offset,
+        zone_name=zone_name,
+        short_day=short_day,
+        time_elsewhere=time_elsewhere,
+        rental_text=rental_text,
+        pickup_text=pickup_text,
+        return_text=return_text,
+        is_local_midnight=is_local_midnight,
     )

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import (
+    Flask,
+    Response,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+)
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from bookingsite import errors
+from bookingsite import TZ_RULES_VERSION, errors
 from bookingsite.errors import DomainError
 
 HTTP_ERROR_KINDS = {
@@ -58,8 +66,19 @@ def init_app(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz() -> Response:
-        """For load balancers (and the benchmark's baseline): no database, no template."""
-        return jsonify(status="ok")
+        """For load balancers (and the benchmark's baseline): no database, no template.
+        Also says which IANA time-zone rules the app follows ("system": the host's)."""
+        return jsonify(status="ok", tzdata=TZ_RULES_VERSION or "system")
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        """Browsers ask for it at the root whatever the page links; the SVG serves both.
+        Read whole (not streamed), so no file stays open whatever the client does."""
+        icon = Path(app.static_folder or "", "favicon.svg").read_bytes()
+        response = Response(icon, mimetype="image/svg+xml")
+        response.cache_control.max_age = 86400
+        response.cache_control.public = True
+        return response
 
     @app.errorhandler(CSRFError)
     def _csrf(_exc: CSRFError) -> Response:

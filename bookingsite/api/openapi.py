@@ -34,11 +34,26 @@ def _ref_name(ref: dict) -> str:
     return ref["$ref"].rsplit("/", 1)[-1]
 
 
+def _present(schema: dict) -> dict:
+    """A query parameter's schema: a query string cannot say null, so an optional
+    parameter is simply left out; its null branch (and null default) would tell clients
+    to send the text "null", which is refused."""
+    schema = dict(schema)
+    if schema.get("default", ...) is None:
+        del schema["default"]
+    branches = [b for b in schema.pop("anyOf", []) if b != {"type": "null"}]
+    if len(branches) == 1:
+        schema |= branches[0]
+    elif branches:
+        schema["anyOf"] = branches
+    return schema
+
+
 def _query_parameters(op: Operation, refs: dict, schemas: dict) -> list[dict]:
     model = schemas[_ref_name(refs[(op.query, "validation")])]
     required = set(model.get("required", ()))
     return [
-        {"name": name, "in": "query", "required": name in required, "schema": schema}
+        {"name": name, "in": "query", "required": name in required, "schema": _present(schema)}
         for name, schema in model["properties"].items()
     ]
 

@@ -31,7 +31,8 @@ def local(instant: datetime, zone: str) -> str:
 def slots_answer(timezone: str, found: Iterable[engine.Slot], zones: dict[int, str]) -> Wire:
     """`SlotsOut` in its JSON form, written out directly: an answer holds thousands of
     slots, and building and validating a model for each costs more than the search. The
-    API tests check this shape against the schema."""
+    API tests check this shape against the schema. `timezone` is the venue's; each slot
+    carries its resource's (`zones`), the zone of its local times."""
     zone_of = {rid: ZoneInfo(name) for rid, name in zones.items()}
     slots = []
     for slot in found:
@@ -42,6 +43,7 @@ def slots_answer(timezone: str, found: Iterable[engine.Slot], zones: dict[int, s
                 "startTime": format_instant(start),
                 "endTime": format_instant(end),
                 "resourceId": rid,
+                "timezone": zones[rid],
                 "localStartTime": start.astimezone(zone).isoformat(),
                 "localEndTime": end.astimezone(zone).isoformat(),
             }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from flask_babel import gettext as _
 from pydantic import (
@@ -13,6 +13,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetPydanticSchema,
+    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -70,6 +72,31 @@ class Out(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
+# --- pages ------------------------------------------------------------------------------
+
+# Opaque to partners; base64url without padding (bookingsite.api.paging).
+Cursor = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")
+]
+
+
+class PageQuery(Schema):
+    """Every list pages the same way."""
+
+    cursor: Cursor | None = Field(
+        None,
+        description="Opaque: the previous page's `nextCursor`, as given (anything else is "
+        "refused with 422 on `cursor`); absent: the first page.",
+    )
+    limit: Annotated[int, Field(ge=1, le=100)] = Field(50, description="At most this many.")
+
+
+class PageOut(Out):
+    next_cursor: str | None = Field(
+        description="Pass it back as `cursor` for the next page; null on the last one."
+    )
+
+
 def _check_periods(periods: list[list[str]]) -> list[list[str]]:
     problems = period_problems([(time.fromisoformat(o), time.fromisoformat(c)) for o, c in periods])
     if problems:
@@ -78,7 +105,19 @@ def _check_periods(periods: list[list[str]]) -> list[list[str]]:
 
 
 WorkingHours = dict[Weekday, Periods]
-Exceptions = Annotated[dict[Day, Periods], Field(max_length=400)]
+
+
+def _only_date_keys(schema: Any, handler: Any) -> dict[str, Any]:
+    # The keys' pattern goes to patternProperties, which constrains only the keys that
+    # match it: say that no other key is taken.
+    return handler(schema) | {"additionalProperties": False}
+
+
+Exceptions = Annotated[
+    dict[Day, Periods],
+    Field(max_length=400),
+    GetPydanticSchema(get_pydantic_json_schema=_only_date_keys),
+]
 
 
 def _check_hours(value: dict[Any, list[list[str]]] | None) -> dict[Any, list[list[str]]] | None:
@@ -166,8 +205,29 @@ class ResourceIn(Schema):
     _metadata = field_validator("metadata")(_check_metadata)
 
 
+def _null_only_for(*nullable: str) -> Any:
+    """A patch model's JSON schema: its fields default to None ("not sent"), but only
+    those named here take an explicit null; the others lose their null branch, as the
+    model's validator refuses it."""
+
+    def extra(schema: dict[str, Any], model: type[BaseModel]) -> None:
+        for name, field in model.model_fields.items():
+            prop = schema["properties"][field.alias or name]
+            if name in nullable or "anyOf" not in prop:
+                continue
+            branches = [b for b in prop.pop("anyOf") if b != {"type": "null"}]
+            prop.pop("default", None)
+            prop.update(branches[0] if len(branches) == 1 else {"anyOf": branches})
+
+    return extra
+
+
 class ResourcePatch(Schema):
-    """Only the fields sent change; `workingHours: null` opens around the clock."""
+    """Only the fields sent change; `workingHours: null` opens around the clock and
+    `timezone: null` follows the venue's zone; no other field takes null."""
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"working_hours", "timezone"})
+    model_config = ConfigDict(json_schema_extra=_null_only_for(*NULLABLE))
 
     name: Name | None = None
     kind: ResourceKind | None = None
@@ -189,8 +249,7 @@ class ResourcePatch(Schema):
 
     @model_validator(mode="after")
     def _not_null(self) -> ResourcePatch:
-        nullable = {"working_hours", "timezone"}
-        for name in self.model_fields_set - nullable:
+        for name in self.model_fields_set - self.NULLABLE:
             if getattr(self, name) is None:
                 raise FieldProblem(to_camel(name), _("This field cannot be null."))
         return self
@@ -385,7 +444,7 @@ class AllocationOut(Out):
     recurrence: RecurrenceOut | None
 
 
-class AllocationQuery(Schema):
+class AllocationQuery(PageQuery):
     resource_id: Id | None = None
     venue_id: Id | None = None
     from_: Instant | None = Field(None, alias="from")
@@ -409,12 +468,22 @@ class SlotOut(Out):
     start_time: Instant
     end_time: Instant
     resource_id: int
+    timezone: str = Field(
+        description="The resource's IANA zone (its own, else the venue's): the zone of "
+        "localStartTime and localEndTime."
+    )
     local_start_time: str = Field(description="Wall time in the resource's zone, with offset.")
     local_end_time: str
 
 
+VENUE_ZONE = (
+    "The venue's IANA zone. A resource may have a zone of its own: each entry's "
+    "`timezone` is the one its local times are in."
+)
+
+
 class SlotsOut(Out):
-    timezone: str
+    timezone: str = Field(description=VENUE_ZONE)
     slots: list[SlotOut]
 
 
@@ -428,11 +497,12 @@ class EndTimeOut(Out):
     end_time: Instant
     resource_id: int
     duration_minutes: int
+    timezone: str = Field(description="The resource's IANA zone: the zone of localEndTime.")
     local_end_time: str
 
 
 class EndTimesOut(Out):
-    timezone: str
+    timezone: str = Field(description=VENUE_ZONE)
     start_time: Instant
     end_times: list[EndTimeOut]
 
@@ -565,37 +635,34 @@ class BookingOut(Out):
     terms: TermsOut
 
 
-class BookingsQuery(Schema):
+class BookingsQuery(PageQuery):
     venue_id: Id | None = None
     from_: Instant | None = Field(None, alias="from")
     to: Instant | None = None
     status: BookingStatus | None = None
-    cursor: text(200) | None = None
-    limit: Annotated[int, Field(ge=1, le=100)] = 50
 
 
-class BookingPage(Out):
+class BookingPage(PageOut):
     data: list[BookingOut]
-    next_cursor: str | None
 
 
-class VenueList(Out):
+class VenueList(PageOut):
     data: list[VenueOut]
 
 
-class ResourceList(Out):
+class ResourceList(PageOut):
     data: list[ResourceOut]
 
 
-class ServiceList(Out):
+class ServiceList(PageOut):
     data: list[ServiceOut]
 
 
-class AllocationList(Out):
+class AllocationList(PageOut):
     data: list[AllocationOut]
 
 
-class ListQuery(Schema):
+class ListQuery(PageQuery):
     venue_id: Id | None = None
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from functools import cache
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo, available_timezones
 
 from flask import request, url_for
 from flask_babel import gettext as _
@@ -96,14 +98,28 @@ def picker_error(error: DomainError | None) -> tuple[int, dict]:
     return error.status, {"hold_error": message, "alternatives": [a for a in alternatives if a]}
 
 
+def known_zone(text: str) -> str | None:
+    """An IANA zone name from a cookie the visitor's browser wrote (URL-encoded, as
+    `encodeURIComponent` writes it, or plain), or None for anything else: only names in
+    the zone database count, so no path or odd string ever reaches ZoneInfo."""
+    zone = unquote(text or "").strip()
+    return zone if zone in available_zones() else None
+
+
+@cache
+def available_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def visitor_zone(venue_zone: str) -> str | None:
     """The visitor's own zone (set by a small script), when it differs from the venue's."""
-    zone = request.cookies.get(VISITOR_ZONE_COOKIE, "")
-    try:
-        ZoneInfo(zone)
-    except (ValueError, KeyError, OSError):
-        return None
+    zone = known_zone(request.cookies.get(VISITOR_ZONE_COOKIE, ""))
     return zone if zone and zone != venue_zone else None
+
+
+def asks_guests(service: Service) -> bool:
+    """Whether a party size can change anything: not where every place holds one."""
+    return any(place.capacity > 1 for place in service.places)
 
 
 def grid_query(service: Service, source) -> GridQueryForm:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import (
@@ -31,7 +34,13 @@ from bookingsite.models import Booking, Channel, Resource, Service, Venue
 from bookingsite.public import bp
 from bookingsite.public.forms import CheckoutForm, HoldForm, instant_or_none
 from bookingsite.public.money import money
-from bookingsite.public.picker import grid_context, grid_query, picker_error
+from bookingsite.public.picker import (
+    asks_guests,
+    grid_context,
+    grid_query,
+    picker_error,
+    visitor_zone,
+)
 from bookingsite.safe_redirect import same_site_path
 from bookingsite.web import is_htmx, render_page
 
@@ -47,6 +56,8 @@ def _template_helpers() -> dict:
         "money": money,
         "cancel_terms": cancel_terms,
         "change_terms": change_terms,
+        "asks_guests": asks_guests,
+        "visitor_zone_for": visitor_zone,
     }
 
 
@@ -135,10 +146,46 @@ def _service_or_404(venue_slug: str, service_slug: str) -> Service:
     return service
 
 
+# How far ahead the venue page lists the days its places close.
+CLOSING_DAYS_AHEAD = timedelta(weeks=8)
+
+
+@dataclass(frozen=True)
+class ClosingDay:
+    """A day some of the venue's places close on (a dated exception with no hours)."""
+
+    day: date
+    places: tuple[str, ...]
+    whole_venue: bool
+
+
+def closing_days(places: Sequence[Resource], first: date, last: date) -> list[ClosingDay]:
+    """The days in [first, last] on which a dated exception closes one or more places."""
+    closed: dict[date, list[str]] = {}
+    for place in places:
+        for text, periods in (place.hour_exceptions or {}).items():
+            try:
+                day = date.fromisoformat(text)
+            except ValueError:
+                continue
+            if not periods and first <= day <= last:
+                closed.setdefault(day, []).append(place.name)
+    return [
+        ClosingDay(day, tuple(names), whole_venue=len(names) == len(places))
+        for day, names in sorted(closed.items())
+    ]
+
+
 @bp.get("/venues/<venue_slug>")
 def venue(venue_slug: str):
     venue = _venue_or_404(venue_slug)
-    return render_template("public/venue.html", venue=venue)
+    places = [r for r in venue.resources if r.active and not r.is_staff]
+    today = utcnow().astimezone(ZoneInfo(venue.timezone)).date()
+    return render_template(
+        "public/venue.html",
+        venue=venue,
+        closing_days=closing_days(places, today, today + CLOSING_DAYS_AHEAD),
+    )
 
 
 @bp.get("/venues/<venue_slug>/<service_slug>")

@@ -2,8 +2,12 @@
 (function () {
   // Tell the server the visitor's own time zone, so times can show a second line in it.
   try {
+    // Stored URL-encoded ("America%2FNew_York"); the server decodes it and ignores
+    // anything that is not a known zone. Compare like with like, cookie by cookie.
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (zone && document.cookie.indexOf("visitor_tz=" + zone) === -1) {
+    var stored = ("; " + document.cookie).split("; visitor_tz=")[1];
+    stored = stored === undefined ? null : stored.split(";")[0];
+    if (zone && stored !== encodeURIComponent(zone)) {
       document.cookie = "visitor_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
     }
   } catch (e) { /* old browsers: venue time only */ }

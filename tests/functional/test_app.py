@@ -100,4 +100,7 @@ def test_setup_upgrades_and_seeds_an_empty_database(tmp_path):
 
 
 def test_healthz(client):
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+    import tzdata
+
+    # The time-zone rules in use: the tzdata package's, whatever the host's copy says.
+    assert client.get("/healthz").get_json() == {"status": "ok", "tzdata": tzdata.IANA_VERSION}

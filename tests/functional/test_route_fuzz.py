@@ -157,11 +157,17 @@ class Place:
     def api_query(self, endpoint: str) -> dict[str, Any]:
         """The API's query models refuse parameters they do not know: one set each."""
         return {
-            "api.list_allocations": {"resourceId": self.resource_id, "from": START, "to": END},
+            "api.list_allocations": {
+                "resourceId": self.resource_id,
+                "from": START,
+                "to": END,
+                "limit": 10,
+            },
             "api.availability": {"serviceId": self.service_id, "from": START, "to": END},
-            "api.list_bookings": {"venueId": self.venue_id, "from": START, "to": END},
-            "api.list_resources": {"venueId": self.venue_id},
-            "api.list_services": {"venueId": self.venue_id},
+            "api.list_bookings": {"venueId": self.venue_id, "from": START, "to": END, "limit": 10},
+            "api.list_resources": {"venueId": self.venue_id, "limit": 10},
+            "api.list_services": {"venueId": self.venue_id, "limit": 10},
+            "api.list_venues": {"limit": 10},
         }.get(endpoint, {})
 
     def api_body(self, endpoint: str) -> dict[str, Any]:

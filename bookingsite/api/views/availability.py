@@ -53,7 +53,8 @@ def find_slots(service_id: int, body: s.SlotsQuery) -> present.Wire:
     """The bookable slots lying wholly inside the window, on the service's grid, with
     its buffers, lead time, horizon, blocks and bookings applied. Fixed services search
     the option lasting `durationMs` (default: the shortest); hourly ranges their minimum;
-    daily ranges list each whole free day. Local times are in the resource's zone."""
+    daily ranges list each whole free day. Local times are in the resource's zone, which
+    each slot names in `timezone` (the answer's own `timezone` is the venue's)."""
     service = access.service(service_id)
     window = _window(body.start_time, body.end_time, end_field="endTime")
     question = questions.ask(
@@ -79,7 +80,8 @@ def find_slots(service_id: int, body: s.SlotsQuery) -> present.Wire:
 def end_times(service_id: int, body: s.EndTimesQuery) -> s.EndTimesOut:
     """Hourly ranges: from the minimum to the maximum duration in steps of the grid
     alignment, cut at the first conflict. Daily ranges: the end of each possible run of
-    whole days. Empty when the start itself is not bookable."""
+    whole days. Empty when the start itself is not bookable. Each end's `localEndTime` is
+    in its resource's zone, named in its `timezone` (the answer's is the venue's)."""
     service = access.service(service_id)
     if service.is_fixed:
         raise invalid("startTime", _("This service has fixed options; see its variants."))
@@ -98,6 +100,7 @@ def end_times(service_id: int, body: s.EndTimesQuery) -> s.EndTimesOut:
                 end_time=end,
                 resource_id=rid,
                 duration_minutes=(end - start) // MINUTE,
+                timezone=zones[rid],
                 local_end_time=present.local(end, zones[rid]),
             )
             for end, rid in options

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask import request
-from flask_babel import gettext as _
 
 from bookingsite import errors
-from bookingsite.api import access, present
+from bookingsite.api import access, paging, present
 from bookingsite.api import schemas as s
 from bookingsite.api.idempotency import HEADER as IDEMPOTENCY_HEADER
-from bookingsite.api.parsing import invalid
 from bookingsite.api.routing import operation
-from bookingsite.api.types import MAX_ID
 from bookingsite.booking import service as booking_service
 from bookingsite.booking.service import Customer, HoldRequest
-from bookingsite.clock import parse_instant, utcnow
-from bookingsite.extensions import db
+from bookingsite.clock import utcnow
 from bookingsite.models import Booking, BookingStatus, Channel
 
 BOOKINGS = "Bookings"
@@ -115,22 +108,6 @@ def get_booking(booking_id: int) -> s.BookingOut:
     return present.booking(access.booking(booking_id), utcnow())
 
 
-def _encode_cursor(booking: Booking) -> str:
-    raw = json.dumps([booking.start_at.isoformat(), booking.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        start, booking_id = json.loads(raw)
-        if not (isinstance(booking_id, int) and 1 <= booking_id <= MAX_ID):
-            raise ValueError(booking_id)
-        return parse_instant(start), booking_id
-    except (ValueError, TypeError, OverflowError, binascii.Error):
-        raise invalid("cursor", _("This cursor is not valid.")) from None
-
-
 def _status_filter(status: BookingStatus, now: datetime) -> sa.ColumnElement[bool]:
     if status == BookingStatus.HOLD:
         return Booking.is_live_hold_at(now)
@@ -151,7 +128,7 @@ def list_bookings(query: s.BookingsQuery) -> s.BookingPage:
     """The bookings this key made, by start time. Pass `nextCursor` back as `cursor` for
     the next page; it is null on the last one."""
     now = utcnow()
-    statement = access.own_bookings().order_by(Booking.start_at, Booking.id)
+    statement = access.own_bookings()
     if query.venue_id is not None:
         statement = statement.where(Booking.venue_id == query.venue_id)
     if query.from_ is not None:
@@ -160,17 +137,9 @@ def list_bookings(query: s.BookingsQuery) -> s.BookingPage:
         statement = statement.where(Booking.start_at < query.to)
     if query.status is not None:
         statement = statement.where(_status_filter(query.status, now))
-    if query.cursor is not None:
-        after_start, after_id = _decode_cursor(query.cursor)
-        statement = statement.where(
-            sa.or_(
-                Booking.start_at > after_start,
-                sa.and_(Booking.start_at == after_start, Booking.id > after_id),
-            )
-        )
-    rows = list(db.session.scalars(statement.limit(query.limit + 1)))
-    page, more = rows[: query.limit], len(rows) > query.limit
+    page = paging.page(
+        statement, (Booking.start_at, Booking.id), cursor=query.cursor, limit=query.limit
+    )
     return s.BookingPage(
-        data=[present.booking(b, now) for b in page],
-        next_cursor=_encode_cursor(page[-1]) if more else None,
+        data=[present.booking(b, now) for b in page.rows], next_cursor=page.next_cursor
     )

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from bookingsite import errors
-from bookingsite.api import access, present
+from bookingsite.api import access, paging, present
 from bookingsite.api import schemas as s
 from bookingsite.api.parsing import invalid, setup_error
 from bookingsite.api.routing import operation
@@ -66,6 +66,12 @@ def _check_resource(kind: ResourceKind, skills: Collection[str]) -> None:
         raise setup_error(problems, s.RESOURCE_FIELDS)
 
 
+def _venues(venue_id: int | None) -> set[int]:
+    """The key's venues, or only `venue_id` among them."""
+    venues = access.venue_ids()
+    return venues if venue_id is None else venues & {venue_id}
+
+
 def _hours(value: dict | None) -> dict | None:
     return None if value is None else {day: periods for day, periods in value.items()}
 
@@ -108,9 +114,20 @@ def create_venue(body: s.VenueIn) -> s.VenueOut:
     return present.venue(venue)
 
 
-@operation("GET", "/venues", summary="List the key's venues", tag=SETUP, response=s.VenueList)
-def list_venues() -> s.VenueList:
-    return s.VenueList(data=[present.venue(v) for v in access.partner().venues])
+@operation(
+    "GET",
+    "/venues",
+    summary="List the key's venues",
+    tag=SETUP,
+    query=s.PageQuery,
+    response=s.VenueList,
+)
+def list_venues(query: s.PageQuery) -> s.VenueList:
+    """By id. Pass `nextCursor` back as `cursor` for the next page; it is null on the
+    last one."""
+    statement = sa.select(Venue).where(Venue.id.in_(access.venue_ids()))
+    page = paging.page(statement, (Venue.id,), cursor=query.cursor, limit=query.limit)
+    return s.VenueList(data=[present.venue(v) for v in page.rows], next_cursor=page.next_cursor)
 
 
 @operation("GET", "/venues/<int:venue_id>", summary="Get a venue", tag=SETUP, response=s.VenueOut)
@@ -162,13 +179,13 @@ def create_resource(body: s.ResourceIn) -> s.ResourceOut:
     response=s.ResourceList,
 )
 def list_resources(query: s.ListQuery) -> s.ResourceList:
-    venues = access.venue_ids()
-    if query.venue_id is not None:
-        venues &= {query.venue_id}
-    rows = db.session.scalars(
-        sa.select(Resource).where(Resource.venue_id.in_(venues)).order_by(Resource.id)
+    """By id, inactive ones too. Pass `nextCursor` back as `cursor` for the next page;
+    it is null on the last one."""
+    statement = sa.select(Resource).where(Resource.venue_id.in_(_venues(query.venue_id)))
+    page = paging.page(statement, (Resource.id,), cursor=query.cursor, limit=query.limit)
+    return s.ResourceList(
+        data=[present.resource(r) for r in page.rows], next_cursor=page.next_cursor
     )
-    return s.ResourceList(data=[present.resource(r) for r in rows])
 
 
 @operation(
@@ -318,13 +335,13 @@ def create_service(body: s.ServiceIn) -> s.ServiceOut:
     response=s.ServiceList,
 )
 def list_services(query: s.ListQuery) -> s.ServiceList:
-    venues = access.venue_ids()
-    if query.venue_id is not None:
-        venues &= {query.venue_id}
-    rows = db.session.scalars(
-        sa.select(Service).where(Service.venue_id.in_(venues), Service.active).order_by(Service.id)
+    """Active services, by id. Pass `nextCursor` back as `cursor` for the next page; it
+    is null on the last one."""
+    statement = sa.select(Service).where(
+        Service.venue_id.in_(_venues(query.venue_id)), Service.active
     )
-    return s.ServiceList(data=[present.service(r) for r in rows])
+    page = paging.page(statement, (Service.id,), cursor=query.cursor, limit=query.limit)
+    return s.ServiceList(data=[present.service(r) for r in page.rows], next_cursor=page.next_cursor)
 
 
 @operation(
@@ -393,15 +410,12 @@ def create_allocation(body: s.AllocationIn) -> s.AllocationOut:
     response=s.AllocationList,
 )
 def list_allocations(query: s.AllocationQuery) -> s.AllocationList:
-    """Recurring allocations are listed whatever the range."""
-    venues = access.venue_ids()
-    if query.venue_id is not None:
-        venues &= {query.venue_id}
+    """By id; recurring allocations are listed whatever the range. Pass `nextCursor`
+    back as `cursor` for the next page; it is null on the last one."""
     statement = (
         sa.select(Allocation)
         .join(Resource, Resource.id == Allocation.resource_id)
-        .where(Resource.venue_id.in_(venues))
-        .order_by(Allocation.start_at, Allocation.id)
+        .where(Resource.venue_id.in_(_venues(query.venue_id)))
     )
     if query.resource_id is not None:
         statement = statement.where(Allocation.resource_id == query.resource_id)
@@ -410,8 +424,10 @@ def list_allocations(query: s.AllocationQuery) -> s.AllocationList:
         statement = statement.where(sa.or_(recurring, Allocation.end_at > query.from_))
     if query.to is not None:
         statement = statement.where(sa.or_(recurring, Allocation.start_at < query.to))
-    rows = db.session.scalars(statement)
-    return s.AllocationList(data=[present.allocation(a) for a in rows])
+    page = paging.page(statement, (Allocation.id,), cursor=query.cursor, limit=query.limit)
+    return s.AllocationList(
+        data=[present.allocation(a) for a in page.rows], next_cursor=page.next_cursor
+    )
 
 
 @operation(

@@ -81,10 +81,10 @@ def test_partners_cannot_see_each_others_venues_or_objects(api: Api, other_api: 
         response = other_api.get(path)
         assert response.status_code == 404, path
         assert error_code(response) == "NOT_FOUND"
-    assert other_api.get("/v1/venues").get_json() == {"data": []}
-    assert other_api.get("/v1/resources").get_json() == {"data": []}
-    assert other_api.get("/v1/services").get_json() == {"data": []}
-    assert other_api.get("/v1/allocations").get_json() == {"data": []}
+    assert other_api.get("/v1/venues").get_json() == {"data": [], "nextCursor": None}
+    assert other_api.get("/v1/resources").get_json() == {"data": [], "nextCursor": None}
+    assert other_api.get("/v1/services").get_json() == {"data": [], "nextCursor": None}
+    assert other_api.get("/v1/allocations").get_json() == {"data": [], "nextCursor": None}
     assert other_api.delete(f"/v1/allocations/{allocation['id']}").status_code == 404
     assert other_api.patch(f"/v1/resources/{ids['room']}", {"name": "Mine"}).status_code == 404
     assert (

@@ -62,6 +62,56 @@ def test_local_times_follow_the_resources_zone(api: Api) -> None:
     assert first["localStartTime"].endswith("-05:00")
 
 
+def test_each_slot_names_its_resources_zone_and_the_answer_the_venues(api: Api) -> None:
+    """A venue in Berlin with a room of its own in New York and one in the venue's zone:
+    each slot (and each end time) says which zone its local times are in."""
+    ids = create_room_service(
+        api, variants=None, durationRange={"unit": "HOUR", "minMinutes": 60, "maxMinutes": 120}
+    )
+    api.patch(f"/v1/resources/{ids['room']}", {"timezone": "America/New_York"})
+    berlin = api.post("/v1/resources", {"venueId": ids["venue"], "name": "Room B"}).get_json()
+    service = api.post(
+        "/v1/services",
+        {
+            "venueId": ids["venue"],
+            "name": "Either room",
+            "resourceIds": [ids["room"], berlin["id"]],
+            "durationRange": {"unit": "HOUR", "minMinutes": 60, "maxMinutes": 120},
+        },
+    ).get_json()
+    zones = {ids["room"]: ("America/New_York", "-05:00"), berlin["id"]: ("Europe/Berlin", "+01:00")}
+
+    for resource_id, (zone, offset) in zones.items():
+        answer = api.post(
+            f"/v1/services/{service['id']}/availability/slots", DAY | {"resourceId": resource_id}
+        ).get_json()
+        assert answer["timezone"] == "Europe/Berlin"  # the venue's
+        assert answer["slots"]
+        for slot in answer["slots"]:
+            assert slot["resourceId"] == resource_id
+            assert slot["timezone"] == zone
+            assert slot["localStartTime"].endswith(offset)
+            assert slot["localEndTime"].endswith(offset)
+
+    for resource_id, (zone, offset) in zones.items():
+        ends = api.post(
+            f"/v1/services/{service['id']}/availability/end-times",
+            {"startTime": "2026-03-02T09:00:00Z", "resourceId": resource_id},
+        ).get_json()
+        assert ends["timezone"] == "Europe/Berlin"
+        assert ends["endTimes"]
+        assert all(e["timezone"] == zone for e in ends["endTimes"])
+        assert all(e["localEndTime"].endswith(offset) for e in ends["endTimes"])
+
+
+def test_the_document_says_whose_zone_each_timezone_is(client) -> None:
+    schemas = client.get("/v1/openapi.json").get_json()["components"]["schemas"]
+    for answer, entry in [("SlotsOut", "SlotOut"), ("EndTimesOut", "EndTimeOut")]:
+        assert "venue's" in schemas[answer]["properties"]["timezone"]["description"]
+        assert "resource's" in schemas[entry]["properties"]["timezone"]["description"]
+        assert "timezone" in schemas[entry]["required"]
+
+
 def test_end_times_for_an_hourly_range_stop_at_the_first_conflict(api: Api) -> None:
     ids = create_room_service(
         api,

@@ -39,6 +39,7 @@ def test_seed_000_walkthrough(api: Api) -> None:
         "startTime": "2026-03-01T09:00:00Z",
         "endTime": "2026-03-01T10:00:00Z",
         "resourceId": ids["room"],
+        "timezone": "Europe/Berlin",  # the resource's (here the venue's) zone
         "localStartTime": "2026-03-01T10:00:00+01:00",
         "localEndTime": "2026-03-01T11:00:00+01:00",
     }

@@ -56,7 +56,10 @@ def test_resource_create_read_patch(api: Api, venue_id: int) -> None:
         "active": True,
     }
     assert api.get(f"/v1/resources/{resource['id']}").get_json() == resource
-    assert api.get("/v1/resources", venueId=venue_id).get_json() == {"data": [resource]}
+    assert api.get("/v1/resources", venueId=venue_id).get_json() == {
+        "data": [resource],
+        "nextCursor": None,
+    }
 
     patched = api.patch(
         f"/v1/resources/{resource['id']}", {"workingHours": None, "capacity": 2}

@@ -114,7 +114,7 @@ def test_seed_000_grid_in_berlin_time(client):
     starts = slot_starts(html)
     assert "2026-03-02T09:00:00Z" in starts  # 10:00 Berlin
     assert "2026-03-02T07:45:00Z" not in starts  # 08:45 would run into the block
-    assert "Europe/Berlin" in html
+    assert "Central European Time · Berlin" in html
 
 
 def test_hold_redirects_to_checkout_and_confirm_books(client):
@@ -315,7 +315,9 @@ def test_daily_rental_offers_end_days_and_books_linked_days(client):
     assert db.session.scalar(sa.select(sa.func.count(Booking.id))) == 3
     checkout = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "A$270.00" in checkout  # 3 days at A$90
-    assert checkout.count("9:00\u202fAM – 6:00\u202fPM") == 3
+    # One pick-up and one return, spelled out, rather than three 9-to-6 lines.
+    assert "Pick up Tue, Mar 3 from 9:00\u202fAM · return Thu, Mar 5 by 6:00\u202fPM" in checkout
+    assert 'name="guests"' in checkout and 'type="hidden" name="guests"' in checkout
 
 
 def test_language_switch_and_accept_language(client):
