@@ -36,6 +36,11 @@ TOO_LATE_TO_CHANGE = ErrorKind(
     409,
     _l("It is too late to change the time of this booking online. Please contact the venue."),
 )
+PAST_CHANGE_CUTOFF = ErrorKind(
+    "PAST_CHANGE_CUTOFF",
+    422,
+    _l("The customer's deadline for changing the time has passed: override it, with a reason."),
+)
 VALIDATION_ERROR = ErrorKind("VALIDATION_ERROR", 422, _l("Some fields need your attention."))
 UNAUTHORIZED = ErrorKind("UNAUTHORIZED", 401, _l("A valid API key is required."))
 FORBIDDEN = ErrorKind("FORBIDDEN", 403, _l("This key may not do that."))

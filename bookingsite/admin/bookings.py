@@ -225,10 +225,16 @@ def _detail(
         kept_service_name=kept_service_name(booking),
         kept_price=kept_price(booking),
         event_text=event_text,
-        reason_text=lambda code: str(REASON_TEXT.get(_reason(code), code or "")),
+        reason_text=_overridden_rule_text,
         is_active=booking.is_active_at(now),
         booking_day=booking.start_at.astimezone(_zone_info()).date(),
     ), status
+
+
+def _overridden_rule_text(code: str | None) -> str:
+    if code == booking_service.CHANGE_CUTOFF:
+        return _("the customer's deadline for changing the time")
+    return str(REASON_TEXT.get(_reason(code), code or ""))
 
 
 def _reason(code: str | None) -> Reason | None:
@@ -309,7 +315,7 @@ def booking_move(booking_id: int):
                 getattr(form, MOVE_FIELDS.get(name, "at")).errors.append(message)
         else:
             form.at.errors.append(error.message)
-        form.offer_override = error.kind == errors.SLOT_UNAVAILABLE
+        form.offer_override = error.kind in (errors.SLOT_UNAVAILABLE, errors.PAST_CHANGE_CUTOFF)
         return _detail(booking, move_form=form, status=error.status)
     flash(
         _(

@@ -57,6 +57,8 @@ from bookingsite.models import (
 )
 
 ALTERNATIVES_SHOWN = 3
+# The rule a manager overrides when moving a booking past the customer's deadline.
+CHANGE_CUTOFF = "change_cutoff"
 CONFLICT_REASONS = frozenset({engine.Reason.BOOKED, engine.Reason.BUFFER})
 # A transaction that lost to another one's timing (deadlock, serialisation) is run again.
 ATTEMPTS = 3
@@ -758,8 +760,9 @@ def _move(
     places = {r.id: r for r in service.resources if not r.is_staff}
     if resource_id not in places:
         raise invalid("resourceId", _("This resource does not serve the service."))
-    before = timedelta(minutes=service.buffer_before_minutes)
-    after = timedelta(minutes=service.buffer_after_minutes)
+    # The booking keeps its terms: its buffers go with it.
+    before = timedelta(minutes=booking.buffer_before_minutes)
+    after = timedelta(minutes=booking.buffer_after_minutes)
     expire_lapsed(
         now,
         resource_ids=[r.id for r in service.resources],
@@ -773,6 +776,10 @@ def _move(
         raise _unavailable(
             reason, question, start, end - start, now, exclude_booking_ids=frozenset({booking.id})
         )
+    # Past the customer's own deadline the venue may still move it, saying why.
+    past_cutoff = booking.is_confirmed and not booking.may_change(now)
+    if past_cutoff and override_reason is None:
+        raise DomainError(errors.PAST_CHANGE_CUTOFF)
     staff = {r.id: r for r in service.resources if r.is_staff}
     previous = (booking.start_at, booking.end_at)
     booking.start_at, booking.end_at = start, end
@@ -788,7 +795,9 @@ def _move(
         "move",
         now,
         manager_id=manager_id,
-        overridden_rule=reason.value if reason is not None else None,
+        overridden_rule=(
+            reason.value if reason is not None else CHANGE_CUTOFF if past_cutoff else None
+        ),
         note=override_reason or "",
     )
     if booking.is_confirmed and previous != (start, end):

@@ -166,3 +166,27 @@ def test_a_new_time_keeps_the_length_agreed(app) -> None:
     assert set(longer.value.fields) == {"endTime"}
     service.reschedule(booking.id, start=later, end=later + HOUR)
     assert db.session.get(Booking, booking.id).start_at == later
+
+
+def test_a_moved_booking_keeps_its_buffers(service_id: int) -> None:
+    """Buffers are part of the terms: a later edit of the service's buffers does not
+    widen a booking that a customer or a manager moves."""
+    from bookingsite.models import Service
+
+    booking = book(service_id)
+    svc = db.session.get(Service, service_id)
+    svc.buffer_after_minutes = 30
+    db.session.commit()
+    later = MONDAY_10 + 3 * HOUR
+    service.reschedule(booking.id, start=later)
+    (resource_id,) = {o.resource_id for o in booking.occupancies}
+    service.move(
+        booking.id,
+        start=later + HOUR,
+        end=later + 2 * HOUR,
+        resource_id=resource_id,
+        manager_id=None,
+    )
+    db.session.rollback()
+    (occupancy,) = db.session.get(Booking, booking.id).occupancies
+    assert (occupancy.start_at, occupancy.end_at) == (later + HOUR, later + 2 * HOUR)
