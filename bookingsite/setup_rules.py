@@ -39,6 +39,11 @@ MAX_GRID_MINUTES = MINUTES_PER_DAY  # the alignment of start times and the step 
 MAX_LEAD_TIME_MINUTES = 366 * MINUTES_PER_DAY
 MAX_HORIZON_DAYS = 1000  # within the public pages' browsable future (3 x 366 days)
 MAX_PRICE_CENTS = 10**9
+# A venue's customer-facing settings, for the admin and the API alike.
+MAX_CUTOFF_HOURS = 720  # 30 days: how long before the start customers stop cancelling or changing
+MAX_REMINDER_HOURS = 168  # a week ahead
+MAX_PHONE_LENGTH = 40  # the contact_phone column's length
+MAX_EMAIL_LENGTH = 254  # the e-mail columns' length
 SLUG_MAX_LENGTH = 80  # the slug columns' length
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 

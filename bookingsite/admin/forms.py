@@ -21,6 +21,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -38,9 +39,15 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, TimeInput
 
-from bookingsite.admin.hours import HoursError, NonexistentTime, parse_periods, to_utc
+from bookingsite.admin.hours import (
+    HoursError,
+    NonexistentTime,
+    parse_pairs,
+    parse_periods,
+    to_utc,
+)
 from bookingsite.booking.inputs import WEEKDAY_KEYS
 from bookingsite.booking.reasons import STATUS_TEXT
 from bookingsite.bounds import EARLIEST_YEAR, LATEST_YEAR, in_supported_years
@@ -48,12 +55,16 @@ from bookingsite.models import BookingStatus, DurationMode, ResourceKind
 from bookingsite.setup_rules import (
     MAX_BUFFER_MINUTES,
     MAX_CAPACITY,
+    MAX_CUTOFF_HOURS,
     MAX_DURATION_DAYS,
     MAX_DURATION_MINUTES,
+    MAX_EMAIL_LENGTH,
     MAX_GRID_MINUTES,
     MAX_HORIZON_DAYS,
     MAX_LEAD_TIME_MINUTES,
+    MAX_PHONE_LENGTH,
     MAX_PRICE_CENTS,
+    MAX_REMINDER_HOURS,
     SLUG_MAX_LENGTH,
     SLUG_PATTERN,
     Block,
@@ -69,10 +80,6 @@ from bookingsite.setup_rules import (
 )
 
 MAX_PRICE = MAX_PRICE_CENTS // 100
-MAX_CUTOFF_HOURS = 720  # 30 days: how long before the start customers stop cancelling or changing
-MAX_REMINDER_HOURS = 168  # a week ahead
-MAX_PHONE_LENGTH = 40  # the contact_phone column's length
-MAX_EMAIL_LENGTH = 254  # the e-mail columns' length
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -228,30 +235,162 @@ class ResourceForm(FlaskForm):
         return {k.strip(): v.strip() for k, v in pairs if k.strip()}
 
 
+# Weekly hours ------------------------------------------------------------------------
+# "Around the clock" is a choice the manager makes, never a default: the hours form has no
+# preselected answer for a resource that has none, and hours typed beside "around the
+# clock" are refused, not thrown away.
+
+AROUND_THE_CLOCK = "always"
+SET_HOURS = "set"
+MAX_PERIODS = 8  # per day; more rows than this in a post are ignored
+COPY_TO = ("tue", "wed", "thu", "fri")  # "copy Monday to the other weekdays"
+
+
+def hours_mode_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice(SET_HOURS, _l("Open at set hours")),
+        SelectChoice(AROUND_THE_CLOCK, _l("Open around the clock (no working hours)")),
+    ]
+
+
+def _hours_mode_field(label: Any) -> RadioField:
+    # Checked in the form's validate: one message whether nothing or nonsense was sent.
+    return RadioField(label, choices=hours_mode_choices, validate_choice=False)
+
+
+def _mode_problem(field: Any) -> bool:
+    if field.data in (AROUND_THE_CLOCK, SET_HOURS):
+        return False
+    field.errors.append(_l("Choose whether it opens at set hours or around the clock."))
+    return True
+
+
+class NewResourceForm(ResourceForm):
+    hours_mode = _hours_mode_field(_l("Opening hours"))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        return not _mode_problem(self.hours_mode) and valid
+
+
+class PeriodForm(Form):
+    """One opening period: two time inputs, wall-clock time in the resource's zone."""
+
+    opens = StringField(_l("From"), widget=TimeInput(), filters=[strip])
+    closes = StringField(_l("To"), widget=TimeInput(), filters=[strip])
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.opens.data and not self.closes.data
+
+
+class DayForm(Form):
+    closed = BooleanField(_l("Closed all day"))
+    periods = FieldList(FormField(PeriodForm), min_entries=1, max_entries=MAX_PERIODS)
+
+    @property
+    def typed(self) -> bool:
+        return any(not entry.form.is_blank for entry in self.periods)
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return [(e.form.opens.data or "", e.form.closes.data or "") for e in self.periods]
+
+    def set_periods(self, periods: list[list[str]] | list[tuple[str, str]]) -> None:
+        """Replaces the rows (always at least one, empty when there is no period)."""
+        while len(self.periods):
+            self.periods.pop_entry()
+        for opens, closes in periods or [("", "")]:
+            self.periods.append_entry({"opens": opens, "closes": closes})
+
+
 class HoursForm(FlaskForm):
-    always_open = BooleanField(_l("Open around the clock (no working hours)"))
-    mon = StringField(_l("Monday"))
-    tue = StringField(_l("Tuesday"))
-    wed = StringField(_l("Wednesday"))
-    thu = StringField(_l("Thursday"))
-    fri = StringField(_l("Friday"))
-    sat = StringField(_l("Saturday"))
-    sun = StringField(_l("Sunday"))
+    """A week of hours: the choice between set hours and around the clock, then for each
+    weekday its periods or "closed". Validated, `weekly` holds what to store (None is
+    around the clock)."""
+
+    mode = _hours_mode_field(_l("When is it open?"))
+    mon = FormField(DayForm, _l("Monday"))
+    tue = FormField(DayForm, _l("Tuesday"))
+    wed = FormField(DayForm, _l("Wednesday"))
+    thu = FormField(DayForm, _l("Thursday"))
+    fri = FormField(DayForm, _l("Friday"))
+    sat = FormField(DayForm, _l("Saturday"))
+    sun = FormField(DayForm, _l("Sunday"))
+
+    weekly: dict[str, list[list[str]]] | None = None
 
     def day_fields(self) -> list[Any]:
         return [getattr(self, key) for key in WEEKDAY_KEYS]
 
+    def fill(self, weekly: dict[str, list[list[str]]] | None) -> None:
+        """Shows stored hours. A week with no period at all (a resource created "at set
+        hours" and not yet given any) leaves every day undecided rather than closed."""
+        self.mode.data = AROUND_THE_CLOCK if weekly is None else SET_HOURS
+        configured = bool(weekly) and any(weekly.values())
+        for key, day in zip(WEEKDAY_KEYS, self.day_fields(), strict=True):
+            periods = (weekly or {}).get(key) or []
+            day.form.set_periods(periods)  # a close of 00:00 is midnight, the end of the day
+            day.form.closed.data = configured and not periods
+
+    def add_period(self, key: str) -> bool:
+        day = getattr(self, key).form
+        if len(day.periods) >= MAX_PERIODS:
+            return False
+        day.periods.append_entry()
+        day.closed.data = False
+        return True
+
+    def copy_monday(self) -> None:
+        monday = self.mon.form
+        pairs = [p for p in monday.pairs() if any(p)]
+        for key in COPY_TO:
+            day = getattr(self, key).form
+            day.set_periods(pairs)
+            day.closed.data = monday.closed.data
+
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
-        self.weekly: dict[str, list[list[str]]] | None = None
-        if self.always_open.data:
+        self.weekly = None
+        if _mode_problem(self.mode):
+            return False
+        days = list(zip(WEEKDAY_KEYS, self.day_fields(), strict=True))
+        if self.mode.data == AROUND_THE_CLOCK:
+            given = [str(d.label.text) for _k, d in days if d.form.typed or d.form.closed.data]
+            if given:
+                self.mode.errors.append(
+                    _l(
+                        "You chose “open around the clock” but gave hours for %(days)s. "
+                        "Clear them, or choose “Open at set hours”.",
+                        days=", ".join(given),
+                    )
+                )
+                return False
             return valid
-        weekly = {}
-        for key, field in zip(WEEKDAY_KEYS, self.day_fields(), strict=True):
+        weekly: dict[str, list[list[str]]] = {}
+        for key, day in days:
+            form, name = day.form, str(day.label.text)
+            if form.closed.data:
+                if form.typed:
+                    form.form_errors.append(
+                        _l(
+                            "%(day)s is marked closed but has hours: "
+                            "clear them or untick “Closed all day”.",
+                            day=name,
+                        )
+                    )
+                    valid = False
+                weekly[key] = []
+                continue
             try:
-                weekly[key] = parse_periods(field.data)
+                weekly[key] = parse_pairs(form.pairs())
             except HoursError as error:
-                field.errors.append(str(error))
+                form.form_errors.append(str(error))
+                valid = False
+                continue
+            if not weekly[key]:
+                form.form_errors.append(
+                    _l("Give the hours of %(day)s, or mark it closed all day.", day=name)
+                )
                 valid = False
         if valid:
             # The week as a whole has no field of its own: its problems go on the form.

@@ -41,6 +41,26 @@ def parse_periods(text: str) -> list[list[str]]:
         opens = _parse_time(match.group(1), closing=False)
         closes = _parse_time(match.group(2), closing=True)
         periods.append((opens, closes))
+    return _checked(periods)
+
+
+def parse_pairs(pairs: list[tuple[str, str]]) -> list[list[str]]:
+    """One day's periods as typed in pairs of time inputs, [("09:00", "12:00"), ...];
+    rows left empty are skipped, a close of 00:00 is midnight (the end of the day)."""
+    periods: list[tuple[time, time]] = []
+    for opens_text, closes_text in pairs:
+        opens_text, closes_text = opens_text.strip(), closes_text.strip()
+        if not opens_text and not closes_text:
+            continue
+        if not opens_text or not closes_text:
+            raise HoursError(_("Give each period a start and an end."))
+        periods.append(
+            (_parse_time(opens_text, closing=False), _parse_time(closes_text, closing=True))
+        )
+    return _checked(periods)
+
+
+def _checked(periods: list[tuple[time, time]]) -> list[list[str]]:
     problems = period_problems(periods)
     if problems:
         raise HoursError(problems[0].message)

@@ -14,11 +14,14 @@ from flask_babel import gettext as _
 
 from bookingsite.admin import bp
 from bookingsite.admin.forms import (
+    AROUND_THE_CLOCK,
     MAX_CUTOFF_HOURS,
+    MAX_PERIODS,
     ActionForm,
     BlockForm,
     ExceptionForm,
     HoursForm,
+    NewResourceForm,
     ResourceForm,
     ServiceForm,
     kind_labels,
@@ -26,8 +29,10 @@ from bookingsite.admin.forms import (
     weekday_names,
 )
 from bookingsite.admin.hours import format_periods
+from bookingsite.admin.hours_preview import preview_hours
 from bookingsite.booking.inputs import WEEKDAY_KEYS
 from bookingsite.booking.orphans import future_bookings_count
+from bookingsite.booking.reasons import reason_text
 from bookingsite.booking.terms import cancel_terms, change_terms
 from bookingsite.clock import utcnow
 from bookingsite.extensions import db
@@ -146,13 +151,24 @@ def _fill_resource(resource: Resource, form: ResourceForm) -> None:
 
 @bp.route("/venues/<int:venue_id>/resources/new", methods=["GET", "POST"])
 def resource_new():
-    form = ResourceForm()
+    form = NewResourceForm()
     if form.validate_on_submit():
-        resource = Resource(venue_id=g.venue.id, weekly_hours=None, hour_exceptions={})
+        # "At set hours": a week with no period yet, so that it cannot be booked until
+        # the manager has given them (never a silent "around the clock").
+        always = form.hours_mode.data == AROUND_THE_CLOCK
+        weekly = None if always else {key: [] for key in WEEKDAY_KEYS}
+        resource = Resource(venue_id=g.venue.id, weekly_hours=weekly, hour_exceptions={})
         _fill_resource(resource, form)
         db.session.add(resource)
         db.session.commit()
-        flash(_("%(name)s was created. Set its hours next.", name=resource.name), "success")
+        if always:
+            message = _("%(name)s was created, open around the clock.", name=resource.name)
+        else:
+            message = _(
+                "%(name)s was created. It cannot be booked until you set its hours below.",
+                name=resource.name,
+            )
+        flash(message, "success")
         return redirect(url_for("admin.resource_hours", resource_id=resource.id))
     return render_template("admin/resource_form.html", form=form, resource=None), _status(form)
 
@@ -220,23 +236,54 @@ def resource_toggle(resource_id: int):
 # Hours and exceptions -----------------------------------------------------------------
 
 
+def _stored_hours_form(resource: Resource) -> HoursForm:
+    form = HoursForm(formdata=None)
+    form.fill(resource.weekly_hours)
+    return form
+
+
+# The hours form's buttons: save (also Enter), preview, copy Monday, add a period to a
+# day. Only "save" writes; the others answer the same page, nothing stored.
+SAVE, PREVIEW, COPY_MONDAY, ADD_PREFIX = "save", "preview", "copy-monday", "add-"
+
+
 @bp.route("/venues/<int:venue_id>/resources/<int:resource_id>/hours", methods=["GET", "POST"])
 def resource_hours(resource_id: int):
     resource = venue_resource(resource_id)
-    form = HoursForm()
     if request.method == "GET":
-        form.always_open.data = resource.weekly_hours is None
-        for key, field in zip(WEEKDAY_KEYS, form.day_fields(), strict=True):
-            field.data = format_periods((resource.weekly_hours or {}).get(key))
-    if form.validate_on_submit():
+        return _hours_page(resource, _stored_hours_form(resource), ExceptionForm(formdata=None))
+    form = HoursForm()
+    action = request.form.get("action", SAVE)
+    notice = None
+    if action == COPY_MONDAY:
+        form.copy_monday()
+        notice = _("Monday's hours were copied to Tuesday to Friday. Save to keep them.")
+    elif action.startswith(ADD_PREFIX) and action.removeprefix(ADD_PREFIX) in WEEKDAY_KEYS:
+        if not form.add_period(action.removeprefix(ADD_PREFIX)):
+            notice = _("A day has room for %(n)d periods at most.", n=MAX_PERIODS)
+    elif action not in (SAVE, PREVIEW):
+        abort(400)
+    elif form.validate_on_submit():
+        if action == PREVIEW:
+            preview = preview_hours(resource, form.weekly, utcnow())
+            resource = venue_resource(resource_id)
+            return _hours_page(resource, form, ExceptionForm(formdata=None), preview=preview)
         resource.weekly_hours = form.weekly
         db.session.commit()
         flash(_("The hours of %(name)s were saved.", name=resource.name), "success")
         return redirect(url_for("admin.resource_hours", resource_id=resource.id))
-    return _hours_page(resource, form, ExceptionForm(formdata=None), _status(form))
+    else:
+        return _hours_page(resource, form, ExceptionForm(formdata=None), status=422)
+    return _hours_page(resource, form, ExceptionForm(formdata=None), notice=notice)
 
 
-def _hours_page(resource: Resource, form: HoursForm, exception_form: ExceptionForm, status: int):
+def _hours_page(
+    resource: Resource,
+    form: HoursForm,
+    exception_form: ExceptionForm,
+    status: int = 200,
+    **context: Any,
+):
     exceptions = sorted((resource.hour_exceptions or {}).items())
     return render_template(
         "admin/resource_hours.html",
@@ -247,6 +294,10 @@ def _hours_page(resource: Resource, form: HoursForm, exception_form: ExceptionFo
         format_periods=format_periods,
         parse_date=date.fromisoformat,
         delete_form=ActionForm(formdata=None),
+        actions={"save": SAVE, "preview": PREVIEW, "copy_monday": COPY_MONDAY, "add": ADD_PREFIX},
+        max_periods=MAX_PERIODS,
+        reason_text=reason_text,
+        **context,
     ), status
 
 
@@ -261,11 +312,7 @@ def exception_add(resource_id: int):
         db.session.commit()
         flash(_("The exception was saved."), "success")
         return redirect(url_for("admin.resource_hours", resource_id=resource.id))
-    hours = HoursForm(formdata=None)
-    hours.always_open.data = resource.weekly_hours is None
-    for key, field in zip(WEEKDAY_KEYS, hours.day_fields(), strict=True):
-        field.data = format_periods((resource.weekly_hours or {}).get(key))
-    return _hours_page(resource, hours, form, 422)
+    return _hours_page(resource, _stored_hours_form(resource), form, 422)
 
 
 @bp.post("/venues/<int:venue_id>/resources/<int:resource_id>/exceptions/<day>/delete")

@@ -87,9 +87,11 @@ def resource(resource_id: int) -> Resource:
     return row
 
 
-def service(service_id: int) -> Service:
+def service(service_id: int, *, retired: bool = False) -> Service:
+    """An active service of the key's venues; `retired=True` (set-up calls that may
+    bring one back) finds an inactive one too."""
     row = load_service(service_id)
-    if row is None or not _visible(row, row.venue_id) or not row.active:
+    if row is None or not _visible(row, row.venue_id) or not (row.active or retired):
         raise _not_found()
     return row
 

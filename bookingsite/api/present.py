@@ -62,6 +62,12 @@ def venue(row: Venue) -> s.VenueOut:
         locale=row.default_locale,
         currency=row.currency,
         hold_ttl_minutes=row.hold_ttl_minutes,
+        contact_email=row.contact_email,
+        contact_phone=row.contact_phone,
+        notification_email=row.notification_email,
+        reminder_hours=row.reminder_hours,
+        cancel_cutoff_hours=row.cancel_cutoff_hours,
+        change_cutoff_hours=row.change_cutoff_hours,
     )
 
 
@@ -116,6 +122,8 @@ def service(row: Service) -> s.ServiceOut:
         lead_time_minutes=row.lead_time_minutes,
         horizon_days=row.horizon_days,
         required_skills=row.required_skills or [],
+        cancel_cutoff_hours=row.cancel_cutoff_hours,
+        change_cutoff_hours=row.change_cutoff_hours,
         active=row.active,
     )
 

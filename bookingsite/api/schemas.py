@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date, time
 from typing import Annotated, Any, ClassVar, Literal
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from pydantic import (
     AfterValidator,
@@ -15,6 +16,7 @@ from pydantic import (
     Field,
     GetPydanticSchema,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -37,12 +39,16 @@ from bookingsite.models import BookingStatus, ResourceKind
 from bookingsite.setup_rules import (
     MAX_BUFFER_MINUTES,
     MAX_CAPACITY,
+    MAX_CUTOFF_HOURS,
     MAX_DURATION_DAYS,
     MAX_DURATION_MINUTES,
+    MAX_EMAIL_LENGTH,
     MAX_GRID_MINUTES,
     MAX_HORIZON_DAYS,
     MAX_LEAD_TIME_MINUTES,
+    MAX_PHONE_LENGTH,
     MAX_PRICE_CENTS,
+    MAX_REMINDER_HOURS,
     ChosenResource,
     Mode,
     ServicePolicy,
@@ -158,14 +164,65 @@ def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
 # --- venues -----------------------------------------------------------------------------
 
 
+# The admin's bounds (bookingsite.admin.forms) for what customers are told; a test keeps
+# the two equal.
+
+CutoffHours = Annotated[int, Field(ge=0, le=MAX_CUTOFF_HOURS)]
+ReminderHours = Annotated[int, Field(ge=1, le=MAX_REMINDER_HOURS)]
+Locale = Literal["en", "fr", "de"]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+HoldTtl = Annotated[int, Field(ge=1, le=1440)]
+Phone = Annotated[text(MAX_PHONE_LENGTH), AfterValidator(str.strip)]
+
+
+def _email(value: str) -> str:
+    """Empty, or an address of the right shape, as the admin checks it (nothing is
+    asked of a mail server)."""
+    value = value.strip()
+    if value:
+        try:
+            validate_email(value, check_deliverability=False)
+        except EmailNotValidError:
+            raise ValueError(_("Invalid email address.")) from None
+    return value
+
+
+Email = Annotated[
+    text(MAX_EMAIL_LENGTH),
+    AfterValidator(_email),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": MAX_EMAIL_LENGTH,
+            "anyOf": [{"const": ""}, {"format": "email"}],
+            "description": "An e-mail address (surrounding spaces are dropped), or empty.",
+        }
+    ),
+]
+
+
 class VenueIn(Schema):
     name: Name
     timezone: Zone
     city: text(120) = ""
     description: LongText = ""
-    locale: Literal["en", "fr", "de"] = "en"
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
-    hold_ttl_minutes: Annotated[int, Field(ge=1, le=1440)] = 10
+    locale: Locale = "en"
+    currency: Currency = "EUR"
+    hold_ttl_minutes: HoldTtl = 10
+    contact_email: Email = Field("", description="Shown to customers; empty: none.")
+    contact_phone: Phone = Field("", description="Shown to customers; empty: none.")
+    notification_email: Email = Field(
+        "", description="Where new, changed and cancelled bookings are announced; empty: nowhere."
+    )
+    reminder_hours: ReminderHours | None = Field(
+        None, description="Customers are reminded this long before the start; null: never."
+    )
+    cancel_cutoff_hours: CutoffHours = Field(
+        0, description="Customers may cancel online until this long before the start."
+    )
+    change_cutoff_hours: CutoffHours = Field(
+        0, description="Customers may change the time online until this long before the start."
+    )
 
 
 class VenueOut(Out):
@@ -178,6 +235,12 @@ class VenueOut(Out):
     locale: str
     currency: str
     hold_ttl_minutes: int
+    contact_email: str
+    contact_phone: str
+    notification_email: str
+    reminder_hours: int | None
+    cancel_cutoff_hours: int
+    change_cutoff_hours: int
 
 
 # --- resources --------------------------------------------------------------------------
@@ -205,29 +268,61 @@ class ResourceIn(Schema):
     _metadata = field_validator("metadata")(_check_metadata)
 
 
-def _null_only_for(*nullable: str) -> Any:
+def _null_only_where_taken(schema: dict[str, Any], model: type[BaseModel]) -> None:
     """A patch model's JSON schema: its fields default to None ("not sent"), but only
-    those named here take an explicit null; the others lose their null branch, as the
-    model's validator refuses it."""
-
-    def extra(schema: dict[str, Any], model: type[BaseModel]) -> None:
-        for name, field in model.model_fields.items():
-            prop = schema["properties"][field.alias or name]
-            if name in nullable or "anyOf" not in prop:
-                continue
-            branches = [b for b in prop.pop("anyOf") if b != {"type": "null"}]
-            prop.pop("default", None)
-            prop.update(branches[0] if len(branches) == 1 else {"anyOf": branches})
-
-    return extra
+    those in its NULLABLE take an explicit null; the others lose their null branch, as
+    the model's validator refuses it."""
+    nullable = getattr(model, "NULLABLE", frozenset())
+    for name, field in model.model_fields.items():
+        prop = schema["properties"][field.alias or name]
+        if name in nullable or "anyOf" not in prop:
+            continue
+        branches = [b for b in prop.pop("anyOf") if b != {"type": "null"}]
+        prop.pop("default", None)
+        prop.update(branches[0] if len(branches) == 1 else {"anyOf": branches})
 
 
-class ResourcePatch(Schema):
+class Patch(Schema):
+    """A partial update: only the fields sent change. Every field defaults to None ("not
+    sent"); only those named in NULLABLE take an explicit null."""
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+    model_config = ConfigDict(json_schema_extra=_null_only_where_taken)
+
+    @model_validator(mode="after")
+    def _not_null(self) -> Any:
+        for name in sorted(self.model_fields_set - self.NULLABLE):
+            if getattr(self, name) is None:
+                raise FieldProblem(to_camel(name), _("This field cannot be null."))
+        return self
+
+
+class VenuePatch(Patch):
+    """Only the fields sent change; `reminderHours: null` turns reminders off; no other
+    field takes null. Bookings already made keep their terms (cutoffs, currency)."""
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"reminder_hours"})
+
+    name: Name | None = None
+    timezone: Zone | None = None
+    city: text(120) | None = None
+    description: LongText | None = None
+    locale: Locale | None = None
+    currency: Currency | None = None
+    hold_ttl_minutes: HoldTtl | None = None
+    contact_email: Email | None = None
+    contact_phone: Phone | None = None
+    notification_email: Email | None = None
+    reminder_hours: ReminderHours | None = None
+    cancel_cutoff_hours: CutoffHours | None = None
+    change_cutoff_hours: CutoffHours | None = None
+
+
+class ResourcePatch(Patch):
     """Only the fields sent change; `workingHours: null` opens around the clock and
     `timezone: null` follows the venue's zone; no other field takes null."""
 
     NULLABLE: ClassVar[frozenset[str]] = frozenset({"working_hours", "timezone"})
-    model_config = ConfigDict(json_schema_extra=_null_only_for(*NULLABLE))
 
     name: Name | None = None
     kind: ResourceKind | None = None
@@ -246,13 +341,6 @@ class ResourcePatch(Schema):
     @classmethod
     def _metadata(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         return None if value is None else _check_metadata(value)
-
-    @model_validator(mode="after")
-    def _not_null(self) -> ResourcePatch:
-        for name in self.model_fields_set - self.NULLABLE:
-            if getattr(self, name) is None:
-                raise FieldProblem(to_camel(name), _("This field cannot be null."))
-        return self
 
 
 class ResourceOut(Out):
@@ -274,6 +362,9 @@ RESOURCE_FIELDS: dict[SetupField, str] = {SetupField.SKILLS: "skills"}
 
 
 class DeactivationQuery(Schema):
+    """Resources and services alike: switching off one with bookings still to come is
+    explicit."""
+
     force: bool = Field(
         False,
         description="With `active: false`: deactivate even with bookings still to come "
@@ -322,6 +413,16 @@ class ServiceIn(Schema):
     lead_time_minutes: Annotated[int, Field(ge=0, le=MAX_LEAD_TIME_MINUTES)] = 0
     horizon_days: Annotated[int, Field(ge=1, le=MAX_HORIZON_DAYS)] = 90
     required_skills: RequiredSkills = Field(default_factory=list)
+    cancel_cutoff_hours: CutoffHours | None = Field(
+        None,
+        description="Customers may cancel online until this long before the start; "
+        "null: the venue's.",
+    )
+    change_cutoff_hours: CutoffHours | None = Field(
+        None,
+        description="Customers may change the time online until this long before "
+        "the start; null: the venue's.",
+    )
 
     def policy(self, resources: Iterable[ChosenResource]) -> ServicePolicy:
         """The set-up as plain values, for the rules every audience shares (the view
@@ -395,7 +496,49 @@ class ServiceOut(Out):
     lead_time_minutes: int
     horizon_days: int
     required_skills: list[str]
+    cancel_cutoff_hours: int | None = Field(description="null: the venue's.")
+    change_cutoff_hours: int | None = Field(description="null: the venue's.")
     active: bool
+
+
+class VariantEdit(VariantIn):
+    id: Id | None = Field(
+        None, description="One of the service's options, to change; absent: a new option."
+    )
+
+
+class ServicePatch(Patch):
+    """Only the fields sent change. `variants` is the whole new list of fixed options:
+    an item with the `id` of an existing option changes it, one without adds an option,
+    and options left out are removed (refused while bookings use them: retire the
+    service instead). `durationRange: null` makes the options fixed; a range drops the
+    options. `gridStepMinutes`, `cancelCutoffHours` and `changeCutoffHours` take null
+    (computed step, the venue's cutoffs); no other field does. Bookings already made
+    keep the terms they were made under."""
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset(
+        {"duration_range", "grid_step_minutes", "cancel_cutoff_hours", "change_cutoff_hours"}
+    )
+
+    name: Name | None = None
+    description: LongText | None = None
+    resource_ids: Annotated[list[Id], Field(min_length=1, max_length=100)] | None = None
+    variants: Annotated[list[VariantEdit], Field(max_length=20)] | None = None
+    duration_range: DurationRange | None = None
+    buffer_before_minutes: Buffer | None = None
+    buffer_after_minutes: Buffer | None = None
+    grid_alignment_minutes: GridMinutes | None = None
+    grid_step_minutes: GridMinutes | None = None
+    lead_time_minutes: Annotated[int, Field(ge=0, le=MAX_LEAD_TIME_MINUTES)] | None = None
+    horizon_days: Annotated[int, Field(ge=1, le=MAX_HORIZON_DAYS)] | None = None
+    required_skills: RequiredSkills | None = None
+    cancel_cutoff_hours: CutoffHours | None = None
+    change_cutoff_hours: CutoffHours | None = None
+    active: bool | None = Field(
+        None,
+        description="false retires the service: it is no longer offered, and its bookings "
+        "stay as they are.",
+    )
 
 
 # --- allocations ------------------------------------------------------------------------

@@ -68,10 +68,12 @@ def test_manager_sets_up_blocks_an_hour_and_cancels_a_booking(page: Page, live_s
     page.get_by_label("Name", exact=True).fill("Court A")
     page.get_by_label("Kind").select_option("court")
     page.get_by_label("Capacity (guests at once)").fill("4")
+    page.get_by_label("Open at set hours").check()
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name="Hours of Court A")).to_be_visible()
-    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"):
-        page.get_by_label(day, exact=True).fill("08:00-20:00")
+    for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+        page.locator(f"#{day}-periods-0-opens").fill("08:00")
+        page.locator(f"#{day}-periods-0-closes").fill("20:00")
     page.get_by_role("button", name="Save the hours").click()
     expect(page.get_by_text("The hours of Court A were saved.")).to_be_visible()
 

@@ -179,12 +179,19 @@ class Place:
                 "timezone": "Europe/Berlin",
                 "exceptions": {DAY: []},
             },
+            "api.patch_venue": {"timezone": "Europe/Berlin", "reminderHours": 24},
             "api.patch_resource": {"timezone": "Europe/Berlin", "exceptions": {DAY: []}},
             "api.create_service": {
                 "venueId": self.venue_id,
                 "name": "Fuzz",
                 "resourceIds": [self.resource_id],
                 "variants": [{"durationMinutes": 60}],
+            },
+            "api.patch_service": {
+                "name": "Fuzz",
+                "resourceIds": [self.resource_id],
+                "variants": [{"durationMinutes": 60}],
+                "cancelCutoffHours": 24,
             },
             "api.create_allocation": {
                 "resourceId": self.resource_id,

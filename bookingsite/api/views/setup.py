@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Collection, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -21,6 +22,7 @@ from bookingsite.errors import DomainError
 from bookingsite.extensions import db
 from bookingsite.models import (
     Allocation,
+    Booking,
     DurationMode,
     Resource,
     ResourceKind,
@@ -31,6 +33,8 @@ from bookingsite.models import (
 from bookingsite.setup_rules import (
     Block,
     ChosenResource,
+    Mode,
+    ServicePolicy,
     block_problems,
     free_slug,
     resource_problems,
@@ -80,6 +84,27 @@ def _exceptions(value: dict) -> dict:
     return {day.isoformat(): periods for day, periods in value.items()}
 
 
+def _copy_sent(row: object, body: s.Patch, columns: dict[str, str]) -> None:
+    """Copy the fields the patch sent onto the row's columns of the same meaning."""
+    for name in body.model_fields_set & columns.keys():
+        setattr(row, columns[name], getattr(body, name))
+
+
+def _refuse_unconfirmed_deactivation(
+    active: bool,
+    body: s.ResourcePatch | s.ServicePatch,
+    query: s.DeactivationQuery,
+    **target: int,
+) -> None:
+    """Switching off a resource or a service with bookings still to come (they stay as
+    they are) answers 409 HAS_FUTURE_BOOKINGS with their number unless `force=true`."""
+    if not active or body.active is not False or query.force:
+        return
+    count = future_bookings_count(now=utcnow(), **target)
+    if count:
+        raise DomainError(errors.HAS_FUTURE_BOOKINGS, count=count, extra={"futureBookings": count})
+
+
 # --- venues -----------------------------------------------------------------------------
 
 
@@ -105,6 +130,12 @@ def create_venue(body: s.VenueIn) -> s.VenueOut:
             default_locale=body.locale,
             currency=body.currency,
             hold_ttl_minutes=body.hold_ttl_minutes,
+            contact_email=body.contact_email,
+            contact_phone=body.contact_phone,
+            notification_email=body.notification_email,
+            reminder_hours=body.reminder_hours,
+            cancel_cutoff_hours=body.cancel_cutoff_hours,
+            change_cutoff_hours=body.change_cutoff_hours,
         ),
         body.name,
         sa.select(Venue.slug),
@@ -133,6 +164,29 @@ def list_venues(query: s.PageQuery) -> s.VenueList:
 @operation("GET", "/venues/<int:venue_id>", summary="Get a venue", tag=SETUP, response=s.VenueOut)
 def get_venue(venue_id: int) -> s.VenueOut:
     return present.venue(access.venue(venue_id))
+
+
+VENUE_COLUMNS = {name: name for name in s.VenuePatch.model_fields} | {"locale": "default_locale"}
+
+
+@operation(
+    "PATCH",
+    "/venues/<int:venue_id>",
+    summary="Change a venue",
+    tag=SETUP,
+    body=s.VenuePatch,
+    response=s.VenueOut,
+    manage=True,
+)
+def patch_venue(venue_id: int, body: s.VenuePatch) -> s.VenueOut:
+    """Only the fields sent change; the slug stays. Availability follows at once (a new
+    `timezone` moves the hours of the resources that follow the venue's zone). Bookings
+    already made keep their times and the terms they were made under (currency,
+    cutoffs); live holds keep their expiry."""
+    venue = access.venue(venue_id)
+    _copy_sent(venue, body, VENUE_COLUMNS)
+    db.session.commit()
+    return present.venue(venue)
 
 
 # --- resources --------------------------------------------------------------------------
@@ -199,6 +253,16 @@ def get_resource(resource_id: int) -> s.ResourceOut:
     return present.resource(access.resource(resource_id))
 
 
+RESOURCE_COLUMNS = {
+    "name": "name",
+    "kind": "kind",
+    "timezone": "timezone",
+    "capacity": "capacity",
+    "metadata": "attributes",
+    "active": "active",
+}
+
+
 @operation(
     "PATCH",
     "/resources/<int:resource_id>",
@@ -223,23 +287,8 @@ def patch_resource(
             body.kind if "kind" in sent else resource.kind,
             body.skills if "skills" in sent else resource.skills or (),
         )
-    if resource.active and body.active is False and not query.force:
-        count = future_bookings_count(resource_id=resource.id, now=utcnow())
-        if count:
-            raise DomainError(
-                errors.HAS_FUTURE_BOOKINGS, count=count, extra={"futureBookings": count}
-            )
-    simple = {
-        "name": "name",
-        "kind": "kind",
-        "timezone": "timezone",
-        "capacity": "capacity",
-        "metadata": "attributes",
-        "active": "active",
-    }
-    for field, column in simple.items():
-        if field in sent:
-            setattr(resource, column, getattr(body, field))
+    _refuse_unconfirmed_deactivation(resource.active, body, query, resource_id=resource.id)
+    _copy_sent(resource, body, RESOURCE_COLUMNS)
     if "skills" in sent:
         resource.skills = list(body.skills)
     if "working_hours" in sent:
@@ -269,6 +318,8 @@ def _new_service(
         lead_time_minutes=body.lead_time_minutes,
         horizon_days=body.horizon_days,
         required_skills=list(body.required_skills),
+        cancel_cutoff_hours=body.cancel_cutoff_hours,
+        change_cutoff_hours=body.change_cutoff_hours,
     )
     span = body.duration_range
     if isinstance(span, s.HourRange):
@@ -291,6 +342,22 @@ def _new_service(
     return service
 
 
+def _venue_resources(venue_id: int, ids: Sequence[int]) -> Sequence[Resource]:
+    """The resources of `ids`, all of the venue's (else 422 on resourceIds)."""
+    resources = db.session.scalars(
+        sa.select(Resource)
+        .where(Resource.id.in_(ids), Resource.venue_id == venue_id)
+        .order_by(Resource.id)
+    ).all()
+    if len(resources) != len(set(ids)):
+        raise invalid("resourceIds", _("Every resource must belong to the venue."))
+    return resources
+
+
+def _chosen(resources: Iterable[Resource]) -> list[ChosenResource]:
+    return [ChosenResource(r.is_staff, frozenset(r.skills or ())) for r in resources]
+
+
 @operation(
     "POST",
     "/services",
@@ -308,13 +375,8 @@ def create_service(body: s.ServiceIn) -> s.ServiceOut:
     chosen staff member has...) is refused with VALIDATION_ERROR on the field concerned,
     by the same rules as the admin pages."""
     venue = access.venue(body.venue_id)
-    resources = db.session.scalars(
-        sa.select(Resource).where(Resource.id.in_(body.resource_ids), Resource.venue_id == venue.id)
-    ).all()
-    if len(resources) != len(set(body.resource_ids)):
-        raise invalid("resourceIds", _("Every resource must belong to the venue."))
-    chosen = [ChosenResource(r.is_staff, frozenset(r.skills or ())) for r in resources]
-    problems = service_problems(body.policy(chosen))
+    resources = _venue_resources(venue.id, body.resource_ids)
+    problems = service_problems(body.policy(_chosen(resources)))
     if problems:
         raise setup_error(problems, s.SERVICE_FIELDS)
     service = _add_with_slug(
@@ -349,6 +411,188 @@ def list_services(query: s.ListQuery) -> s.ServiceList:
 )
 def get_service(service_id: int) -> s.ServiceOut:
     return present.service(access.service(service_id))
+
+
+@dataclass(frozen=True)
+class ServiceEdit:
+    """A service as a patch leaves it, checked before anything is written."""
+
+    mode: DurationMode
+    span: s.HourRange | s.DayRange | None
+    variants: Sequence[s.VariantEdit]
+    resources: Sequence[Resource]
+
+
+def _service_edit(service: Service, body: s.ServicePatch) -> ServiceEdit:
+    """Merge the patch with the service and check the result by the rules every
+    audience shares (VALIDATION_ERROR on the field concerned, as on create)."""
+    sent = body.model_fields_set
+    span: s.HourRange | s.DayRange | None
+    if "duration_range" in sent:
+        span = body.duration_range
+    elif service.is_hourly:
+        span = s.HourRange.model_construct(
+            unit="HOUR", min_minutes=service.min_minutes, max_minutes=service.max_minutes
+        )
+    elif service.is_daily:
+        span = s.DayRange.model_construct(
+            unit="DAY", min_days=service.min_days, max_days=service.max_days
+        )
+    else:
+        span = None
+    mode = (
+        DurationMode.HOURLY
+        if isinstance(span, s.HourRange)
+        else DurationMode.DAILY
+        if isinstance(span, s.DayRange)
+        else DurationMode.FIXED
+    )
+    if "variants" in sent:
+        variants = body.variants
+        _check_variant_ids(service, variants)
+    elif mode == DurationMode.FIXED:
+        variants = [
+            s.VariantEdit.model_construct(
+                id=v.id,
+                name=v.name,
+                duration_minutes=v.duration_minutes,
+                guests=v.guests,
+                price_cents=v.price_cents,
+            )
+            for v in service.variants
+        ]
+    else:
+        variants = []  # a range has no options (as in the admin's form)
+    resources = (
+        _venue_resources(service.venue_id, body.resource_ids)
+        if "resource_ids" in sent
+        else service.resources
+    )
+
+    def value(name: str) -> Any:
+        return getattr(body if name in sent else service, name)
+
+    policy = ServicePolicy(
+        mode=Mode(mode.value),
+        variant_minutes=tuple(v.duration_minutes for v in variants),
+        min_minutes=span.min_minutes if isinstance(span, s.HourRange) else None,
+        max_minutes=span.max_minutes if isinstance(span, s.HourRange) else None,
+        min_days=span.min_days if isinstance(span, s.DayRange) else None,
+        max_days=span.max_days if isinstance(span, s.DayRange) else None,
+        alignment_minutes=value("grid_alignment_minutes"),
+        step_minutes=value("grid_step_minutes"),
+        lead_time_minutes=value("lead_time_minutes"),
+        horizon_days=value("horizon_days"),
+        required_skills=frozenset(value("required_skills") or ()),
+        resources=tuple(_chosen(resources)),
+    )
+    problems = service_problems(policy)
+    if problems:
+        raise setup_error(problems, s.SERVICE_FIELDS)
+    kept = {v.id for v in variants}
+    _check_dropped_variants([v for v in service.variants if v.id not in kept])
+    return ServiceEdit(mode=mode, span=span, variants=variants, resources=resources)
+
+
+def _check_variant_ids(service: Service, variants: Sequence[s.VariantEdit]) -> None:
+    own = {v.id for v in service.variants}
+    seen: set[int] = set()
+    for index, variant in enumerate(variants):
+        if variant.id is None:
+            continue
+        if variant.id not in own or variant.id in seen:
+            raise invalid(
+                f"variants.{index}.id",
+                _("Give the id of one of this service's options, each once, or none."),
+            )
+        seen.add(variant.id)
+
+
+def _check_dropped_variants(dropped: Sequence[ServiceVariant]) -> None:
+    """Bookings point at their option: one that has bookings stays (as in the admin)."""
+    if not dropped:
+        return
+    used = db.session.scalar(
+        sa.select(sa.func.count(Booking.id)).where(Booking.variant_id.in_([v.id for v in dropped]))
+    )
+    if used:
+        raise invalid(
+            "variants",
+            _("An option that has bookings cannot be removed; deactivate the service instead."),
+        )
+
+
+SERVICE_COLUMNS = {
+    name: name
+    for name in (
+        "name",
+        "description",
+        "buffer_before_minutes",
+        "buffer_after_minutes",
+        "grid_alignment_minutes",
+        "grid_step_minutes",
+        "lead_time_minutes",
+        "horizon_days",
+        "cancel_cutoff_hours",
+        "change_cutoff_hours",
+        "active",
+    )
+}
+
+
+def _apply_service_edit(service: Service, body: s.ServicePatch, edit: ServiceEdit) -> None:
+    _copy_sent(service, body, SERVICE_COLUMNS)
+    if "required_skills" in body.model_fields_set:
+        service.required_skills = list(body.required_skills)
+    service.resources = list(edit.resources)
+    span = edit.span
+    if edit.mode == DurationMode.FIXED and not service.is_fixed:
+        service.unit_price_cents = None  # a price per hour or per day (as in the admin)
+    service.duration_mode = edit.mode
+    service.min_minutes = span.min_minutes if isinstance(span, s.HourRange) else None
+    service.max_minutes = span.max_minutes if isinstance(span, s.HourRange) else None
+    service.min_days = span.min_days if isinstance(span, s.DayRange) else None
+    service.max_days = span.max_days if isinstance(span, s.DayRange) else None
+    existing = {v.id: v for v in service.variants}
+    kept = []
+    for item in edit.variants:
+        variant = existing.get(item.id) if item.id is not None else None
+        variant = variant or ServiceVariant()
+        variant.name = item.name
+        variant.duration_minutes = item.duration_minutes
+        variant.guests = item.guests
+        variant.price_cents = item.price_cents
+        kept.append(variant)
+    service.variants = kept
+
+
+@operation(
+    "PATCH",
+    "/services/<int:service_id>",
+    summary="Change or retire a service",
+    tag=SETUP,
+    body=s.ServicePatch,
+    query=s.DeactivationQuery,
+    response=s.ServiceOut,
+    errors=(errors.HAS_FUTURE_BOOKINGS,),
+    manage=True,
+)
+def patch_service(
+    service_id: int, body: s.ServicePatch, query: s.DeactivationQuery
+) -> s.ServiceOut:
+    """Only the fields sent change, checked by the same rules as on create; the slug
+    stays. Availability follows at once; bookings already made keep their times and
+    the terms they were made under. `active: false` retires the service: it is no
+    longer listed or bookable, and its bookings stay as they are; with confirmed
+    bookings or live holds still to come it answers 409 HAS_FUTURE_BOOKINGS with their
+    number (`futureBookings`) unless `force=true`. A retired service is found here
+    only; `active: true` offers it again."""
+    service = access.service(service_id, retired=True)
+    edit = _service_edit(service, body)
+    _refuse_unconfirmed_deactivation(service.active, body, query, service_id=service.id)
+    _apply_service_edit(service, body, edit)
+    db.session.commit()
+    return present.service(service)
 
 
 # --- allocations ------------------------------------------------------------------------
