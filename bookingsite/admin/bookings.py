@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -32,7 +33,8 @@ from bookingsite.admin.forms import (
 )
 from bookingsite.admin.hours import NonexistentTime, to_utc
 from bookingsite.admin.reports import utilisation
-from bookingsite.availability import Reason
+from bookingsite.admin.timeline import recurring_block
+from bookingsite.availability import Reason, block_instants
 from bookingsite.booking import service as booking_service
 from bookingsite.booking.reasons import REASON_TEXT, status_text
 from bookingsite.booking.terms import cancel_terms, change_terms
@@ -41,6 +43,7 @@ from bookingsite.errors import DomainError
 from bookingsite.extensions import db
 from bookingsite.i18n import local_datetime
 from bookingsite.models import (
+    Allocation,
     Booking,
     BookingEvent,
     BookingStatus,
@@ -195,6 +198,7 @@ def _detail(
     move_form: MoveForm | None = None,
     cancel_form: CancelForm | None = None,
     status: int = 200,
+    conflict: MoveConflict | None = None,
 ):
     now = utcnow()
     events = db.session.execute(
@@ -228,6 +232,7 @@ def _detail(
         reason_text=_overridden_rule_text,
         is_active=booking.is_active_at(now),
         booking_day=booking.start_at.astimezone(_zone_info()).date(),
+        conflict=conflict,
     ), status
 
 
@@ -281,6 +286,103 @@ def booking_cancel(booking_id: int):
     return redirect(url_for("admin.booking_detail", booking_id=booking.id))
 
 
+def _move_zone(booking: Booking) -> str:
+    """The zone a manager's new date and time are read in: the booking's place's."""
+    return booking.service.resources[0].zone if booking.service.resources else g.venue.timezone
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A free start offered instead of a refused one, as the move form would send it."""
+
+    start: datetime
+    day: date
+    at: time
+
+
+@dataclass
+class MoveConflict:
+    """What is in the way of a refused move on `resource`: other bookings and live holds
+    (with their kept buffers), blocks, and the nearest free starts."""
+
+    resource: Resource
+    bookings: list[Booking] = field(default_factory=list)
+    blocks: list[Allocation] = field(default_factory=list)
+    alternatives: list[Alternative] = field(default_factory=list)
+
+    @property
+    def is_named(self) -> bool:
+        return bool(self.bookings or self.blocks)
+
+
+CONFLICT_KINDS = (errors.SLOT_TAKEN, errors.SLOT_UNAVAILABLE)
+CONFLICT_REASONS = {Reason.BOOKED.value, Reason.BUFFER.value, Reason.BLOCKED.value}
+
+
+def move_conflict(
+    booking: Booking, resource: Resource, start: datetime, end: datetime, error: DomainError
+) -> MoveConflict | None:
+    """For a move refused because the time is taken or blocked: who or what holds
+    [start, end) on `resource`, widened by the booking's kept buffers (other bookings'
+    occupancies include theirs). Two queries; the booking's own rows are left out."""
+    if error.kind not in CONFLICT_KINDS:
+        return None
+    if error.kind == errors.SLOT_UNAVAILABLE and error.extra.get("reason") not in CONFLICT_REASONS:
+        return None
+    now = utcnow()
+    low = start - timedelta(minutes=booking.buffer_before_minutes)
+    high = end + timedelta(minutes=booking.buffer_after_minutes)
+    in_the_way = db.session.scalars(
+        sa.select(Booking)
+        .join(Occupancy, Occupancy.booking_id == Booking.id)
+        .where(
+            Occupancy.resource_id == resource.id,
+            Occupancy.active,
+            Occupancy.booking_id != booking.id,
+            Occupancy.start_at < high,
+            Occupancy.end_at > low,
+            Booking.is_active_at(now),
+        )
+        .order_by(Occupancy.start_at, Booking.id)
+    ).unique()
+    conflict = MoveConflict(resource, bookings=list(in_the_way))
+    allocations = db.session.scalars(
+        sa.select(Allocation)
+        .where(
+            Allocation.resource_id == resource.id,
+            sa.or_(
+                Allocation.weekdays.is_not(None),
+                sa.and_(Allocation.start_at < high, Allocation.end_at > low),
+            ),
+        )
+        .order_by(Allocation.start_at, Allocation.id)
+    )
+    zone = ZoneInfo(resource.zone)
+    first, last = (low.astimezone(zone).date() - timedelta(days=1), high.astimezone(zone).date())
+    for allocation in allocations:
+        if not allocation.is_recurring:
+            if allocation.start_at < high and allocation.end_at > low:
+                conflict.blocks.append(allocation)
+        elif any(
+            s < high and e > low
+            for s, e in block_instants(
+                recurring_block(allocation, resource.zone), zone, first, last
+            )
+        ):
+            conflict.blocks.append(allocation)
+    move_zone = ZoneInfo(_move_zone(booking))
+    for text in error.extra.get("alternatives", []):
+        try:
+            instant = datetime.fromisoformat(text)
+        except (TypeError, ValueError):
+            continue
+        local = instant.astimezone(move_zone)
+        conflict.alternatives.append(
+            Alternative(instant, local.date(), local.time().replace(tzinfo=None))
+        )
+    return conflict
+
+
 @bp.post("/venues/<int:venue_id>/bookings/<int:booking_id>/move")
 def booking_move(booking_id: int):
     booking = venue_booking(booking_id)
@@ -288,11 +390,7 @@ def booking_move(booking_id: int):
     if not form.validate_on_submit():
         return _detail(booking, move_form=form, status=422)
     try:
-        start = to_utc(
-            form.day.data,
-            form.at.data,
-            booking.service.resources[0].zone if booking.service.resources else g.venue.timezone,
-        )
+        start = to_utc(form.day.data, form.at.data, _move_zone(booking))
     except NonexistentTime:
         form.at.errors.append(_("This time does not exist that day: the clocks go forward."))
         return _detail(booking, move_form=form, status=422)
@@ -308,7 +406,14 @@ def booking_move(booking_id: int):
         )
     except DomainError as error:
         booking = venue_booking(booking_id)
-        if error.kind == errors.INVALID_STATE:
+        resource = db.session.get(Resource, form.resource.data)
+        conflict = None
+        if resource is not None and resource.venue_id == g.venue.id:
+            conflict = move_conflict(booking, resource, start, end, error)
+        if conflict is not None and error.kind == errors.SLOT_TAKEN:
+            # The manager's wording: the list under the form says who holds the time.
+            form.at.errors.append(_("This time is taken on %(resource)s.", resource=resource.name))
+        elif error.kind == errors.INVALID_STATE:
             form.form_errors.append(error.message)
         elif error.fields:
             for name, message in error.fields.items():
@@ -316,7 +421,7 @@ def booking_move(booking_id: int):
         else:
             form.at.errors.append(error.message)
         form.offer_override = error.kind in (errors.SLOT_UNAVAILABLE, errors.PAST_CHANGE_CUTOFF)
-        return _detail(booking, move_form=form, status=error.status)
+        return _detail(booking, move_form=form, status=error.status, conflict=conflict)
     flash(
         _(
             "Booking %(reference)s was moved to %(when)s.",

@@ -133,7 +133,7 @@ def _complement(spans: list[Span], window: Window) -> list[Span]:
     return gaps
 
 
-def _recurring(allocation: Allocation, zone: str) -> RecurringBlock:
+def recurring_block(allocation: Allocation, zone: str) -> RecurringBlock:
     tz = ZoneInfo(zone)
     start, end = allocation.start_at.astimezone(tz), allocation.end_at.astimezone(tz)
     return RecurringBlock(
@@ -182,7 +182,7 @@ def build_lanes(resources: list[Resource], window: Window, now: datetime, zone: 
         label = allocation.reason or _("blocked")
         if allocation.is_recurring:
             resource_zone = lanes[rid].resource.zone
-            block = _recurring(allocation, resource_zone)
+            block = recurring_block(allocation, resource_zone)
             for start, end in block_instants(
                 block, ZoneInfo(resource_zone), day_before, window.last
             ):

@@ -238,7 +238,9 @@ def test_even_an_override_cannot_double_book(admin, world):
         override_reason="Squeeze in",
     )
     assert response.status_code == 409
-    assert "someone else has just taken this time" in page(response)
+    # Manager wording: which resource, and (tests/functional/admin/test_move_conflicts.py)
+    # which booking is in the way.
+    assert f"This time is taken on {world.room.name}" in page(response)
     assert reload(world.booking).start_at == MONDAY_10
     assert reload(other).start_at == MONDAY_10 + 2 * HOUR
     assert (
