@@ -10,6 +10,7 @@ from flask import (
     Response,
     jsonify,
     make_response,
+    redirect,
     render_template,
     request,
 )
@@ -40,6 +41,16 @@ def is_htmx() -> bool:
         request.headers.get("HX-Request") == "true"
         and request.headers.get("HX-History-Restore-Request") != "true"
     )
+
+
+def see_other(target: str) -> Response:
+    """After a successful form post: a 303 to `target`, or for htmx (which would swap the
+    answer into the fragment) an empty answer telling it to go there."""
+    if is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, 303)
 
 
 def render_page(page: str, partial: str, status: int = 200, **context: Any) -> Response:

@@ -133,10 +133,6 @@ def hand_over_unsent(now: datetime | None = None) -> int:
     return len(message_ids)
 
 
-def mail_is_configured() -> bool:
-    return bool(current_app.config["MAIL_HOST"])
-
-
 def send_bookings_list(email: str) -> None:
     """ "Find my booking": record, for each venue where `email` has upcoming bookings,
     one message listing them with their private links, in the language of the request.

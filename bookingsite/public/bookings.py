@@ -40,7 +40,7 @@ from bookingsite.public import bp
 from bookingsite.public.forms import FindBookingForm, RescheduleForm, instant_or_none
 from bookingsite.public.picker import Move, grid_context, grid_query, picker_error
 from bookingsite.public.views import booking_or_404
-from bookingsite.web import error_response, is_htmx, render_page
+from bookingsite.web import error_response, is_htmx, render_page, see_other
 
 # Refusals that the manage page explains (with the venue's contacts), not the picker.
 MANAGE_PAGE_ERRORS = frozenset({"TOO_LATE_TO_CHANGE", "TOO_LATE_TO_CANCEL", "INVALID_STATE"})
@@ -70,16 +70,8 @@ def _refused(booking: Booking, error: DomainError):
     there instead of getting a whole page inside the picker."""
     if is_htmx():
         flash(error.message, "error")
-        return _redirect(url_for("public.manage", token=booking.manage_token))
+        return see_other(url_for("public.manage", token=booking.manage_token))
     return _manage_page(booking, status=error.status, error=error.message)
-
-
-def _redirect(target: str) -> Response:
-    if is_htmx():
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target, 303)
 
 
 @bp.get("/bookings/<token>")
@@ -180,7 +172,7 @@ def reschedule(token: str):
                 zone = service.venue.timezone
                 when = local_date(moved.start_at, zone) + ", " + local_time(moved.start_at, zone)
                 flash(_("Your booking now starts at %(when)s.", when=when), "success")
-                return _redirect(url_for("public.manage", token=token))
+                return see_other(url_for("public.manage", token=token))
     status, shown = picker_error(error)
     context = grid_context(service, grid_query(service, request.form), now, move=move)
     return render_page(

@@ -12,7 +12,6 @@ from flask import (
     abort,
     current_app,
     g,
-    make_response,
     redirect,
     render_template,
     request,
@@ -42,7 +41,7 @@ from bookingsite.public.picker import (
     visitor_zone,
 )
 from bookingsite.safe_redirect import same_site_path
-from bookingsite.web import is_htmx, render_page
+from bookingsite.web import render_page, see_other
 
 # The visitor's live hold: a new hold replaces it (one per browser session).
 VISITOR_HOLD_KEY = "hold_id"
@@ -223,12 +222,7 @@ def hold(venue_slug: str, service_slug: str):
             error = exc
         else:
             session[VISITOR_HOLD_KEY] = booking.id
-            target = url_for("public.checkout", token=booking.manage_token)
-            if is_htmx():
-                response = make_response("", 204)
-                response.headers["HX-Redirect"] = target
-                return response
-            return redirect(target, 303)
+            return see_other(url_for("public.checkout", token=booking.manage_token))
     query = grid_query(service, request.form)
     context = grid_context(service, query, utcnow())
     status, refusal = picker_error(error)
