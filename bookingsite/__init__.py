@@ -49,6 +49,8 @@ def create_app(settings: Mapping[str, Any] | None = None, *, clock: Clock | None
             f"sqlite:///{Path(app.instance_path) / 'bookingsite.sqlite3'}"
         )
     app.extensions["bookingsite.clock"] = clock or clock_from_config(app.config["FROZEN_NOW"])
+    # Services' set-up as last read, by id: (set-up revision, detached graph).
+    app.extensions["service_setups"] = {}
 
     _init_extensions(app)
     bounds.init_app(app)

@@ -145,6 +145,18 @@ manager_venues = sa.Table(
 )
 
 
+class SetupRevision(db.Model):
+    """One row whose value the database raises on every change to venues, services,
+    their options, resources and the links between them (triggers, see
+    bookingsite/setup_revision.py): a process may keep a service's set-up between
+    requests for as long as this value is the one it was read under."""
+
+    __tablename__ = "setup_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(sa.BigInteger)
+
+
 class Venue(db.Model):
     __tablename__ = "venues"
 

@@ -16,10 +16,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from flask import current_app
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from bookingsite import availability as engine
+from bookingsite import setup_revision
 from bookingsite.extensions import db
 from bookingsite.models import (
     Allocation,
@@ -34,6 +37,8 @@ _new_tuple = tuple.__new__
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ONE_DAY = timedelta(days=1)
 ONE_US = timedelta(microseconds=1)
+# Services whose set-up a process keeps between requests (all of them, in practice).
+KEPT_SERVICES = 1024
 # The predicate of ix_allocations_recurring, word for word so that both databases use
 # that index. The admin form stores "no repeat" as JSON null, which IS NOT NULL keeps.
 RECURRING = sa.text("weekdays IS NOT NULL AND CAST(weekdays AS TEXT) <> 'null'")
@@ -95,9 +100,31 @@ def policy_for(service: Service) -> engine.Policy:
 def load_service(service_id: int) -> Service | None:
     """The service with everything a question about it reads: its venue, options and
     resources. No statement at all when the request has loaded the service already (the
-    API's access check and the booking service ask for the same one). A resource's venue
-    is the service's: it is set on each resource as loaded, so that reading a resource's
-    zone costs no lookup (a question reads it for every resource).
+    API's access check and the booking service ask for the same one); otherwise one read
+    of the set-up revision, and the graph is copied into the session from this process's
+    copy while the database says that copy is current (bookingsite/setup_revision.py).
+    Copying is a quarter of the cost of loading: no rows, no JSON to parse."""
+    session = db.session()
+    present = session.identity_map.get(identity_key(Service, service_id))
+    if present is not None:
+        return present
+    revision = setup_revision.current(session)
+    copies = current_app.extensions["service_setups"]
+    kept = copies.get(service_id)
+    if kept is not None and revision is not None and kept[0] == revision:
+        return session.merge(kept[1], load=False)
+    service = _load_service(service_id)
+    if service is not None and revision is not None:
+        if len(copies) >= KEPT_SERVICES:
+            copies.clear()
+        copies[service_id] = (revision, _detached_copy(service))
+    return service
+
+
+def _load_service(service_id: int) -> Service | None:
+    """A resource's venue is the service's: it is set on each resource as loaded, so
+    that reading a resource's zone costs no lookup (a question reads it for every
+    resource).
 
     PostgreSQL joins it all in one statement. SQLite would build the whole link table's
     join before picking this service's rows, so there the resources come by the link
@@ -117,6 +144,15 @@ def load_service(service_id: int) -> Service | None:
             if resource.venue_id == service.venue_id and "venue" in sa.inspect(resource).unloaded:
                 set_committed_value(resource, "venue", service.venue)
     return service
+
+
+def _detached_copy(service: Service) -> Service:
+    """The loaded graph copied out of every session, for `merge(load=False)` later: the
+    request's own objects stay in its session and may change there."""
+    holder = Session()
+    copy = holder.merge(service, load=False)
+    holder.expunge_all()
+    return copy
 
 
 def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
