@@ -111,7 +111,7 @@ def seed(now: datetime) -> Seeded:
     ]
     db.session.add_all([venue, *services])
     db.session.commit()
-    _, key = create_partner("bench", [venue], can_manage=False, now=now)
+    _, key = create_partner("bench", [venue], now=now)
     params = {
         "rids": [r.id for r in resources],
         "sids": [s.id for s in services],

@@ -5,21 +5,28 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from limits import parse_many
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bookingsite.bounds import MAX_ID
 from bookingsite.extensions import db
 from bookingsite.integrity import begin_write
-from bookingsite.models import Manager, Partner, Venue
+from bookingsite.models import Manager, Partner, PartnerGrant, Scope, Venue
 
 KEY_PREFIX_LENGTH = 12
 # How stale a key's last-used time may get: finer would cost a write on every call.
 KEY_USE_RESOLUTION = timedelta(minutes=1)
+# What a key may do unless it is given more: find times and book them.
+BOOKING_SCOPES = frozenset({Scope.READ, Scope.BOOK})
+EVERY_SCOPE = frozenset(Scope)
+RATE_LIMIT_LENGTH = 40  # the column's
 
 
 def _hash_key(key: str) -> str:
@@ -37,13 +44,53 @@ def _give_new_key(partner: Partner) -> str:
 
 
 def create_partner(
-    name: str, venues: list[Venue], *, can_manage: bool, now: datetime
+    name: str,
+    venues: list[Venue],
+    *,
+    scopes: Iterable[Scope] = BOOKING_SCOPES,
+    now: datetime,
 ) -> tuple[Partner, str]:
-    partner = Partner(name=name, can_manage=can_manage, venues=venues, created_at=now)
+    """A key with `scopes` at each of `venues` (and for venues it creates later)."""
+    scopes = frozenset(scopes) | {Scope.READ}
+    partner = Partner(name=name, scopes=scopes, created_at=now)
+    for venue in venues:
+        grant_venue(partner, venue)
     key = _give_new_key(partner)
     db.session.add(partner)
     db.session.commit()
     return partner, key
+
+
+def grant_venue(partner: Partner, venue: Venue) -> None:
+    """Let the key reach `venue` with all its scopes."""
+    partner.grants.append(PartnerGrant(venue=venue, scopes=partner.scopes))
+
+
+def set_scopes_at(partner: Partner, venue: Venue, scopes: Iterable[Scope]) -> None:
+    """What the key may do at `venue` (reaching it if it did not); `read` always, since
+    every other scope needs it. Within the key's own scopes at the call."""
+    scopes = frozenset(scopes) | {Scope.READ}
+    for grant in partner.grants:
+        if grant.venue_id == venue.id:
+            grant.scopes = scopes
+            return
+    partner.grants.append(PartnerGrant(venue=venue, scopes=scopes))
+
+
+def withdraw_venue(partner: Partner, venue_id: int) -> None:
+    """The key no longer reaches the venue: its objects answer 404 from the next call."""
+    partner.grants = [grant for grant in partner.grants if grant.venue_id != venue_id]
+
+
+def rate_limit_error(text: str) -> str | None:
+    """Why `text` is not a rate limit in Flask-Limiter's notation ("600/minute"), or None."""
+    try:
+        limits = parse_many(text) if len(text) <= RATE_LIMIT_LENGTH else []
+    except ValueError:
+        limits = []
+    if not limits or any(limit.amount < 1 for limit in limits):
+        return _("Write a limit as a number of requests per period, for example 600/minute.")
+    return None
 
 
 def find_partner(key_id: str) -> Partner | None:
@@ -71,13 +118,13 @@ def rotate_key(partner: Partner) -> str:
 
 
 def partner_for_key(key: str) -> Partner | None:
-    """The active partner holding `key`, with its venues (every call checks them), in one
-    statement."""
+    """The active partner holding `key`, with its venues and scopes there (every call
+    checks them), in one statement."""
     partner = (
         db.session.scalars(
             sa.select(Partner)
             .where(Partner.key_prefix == key[:KEY_PREFIX_LENGTH], Partner.active)
-            .options(joinedload(Partner.venues))
+            .options(joinedload(Partner.grants))
         )
         .unique()
         .one_or_none()

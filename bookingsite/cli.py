@@ -1,5 +1,5 @@
-"""flask --app app setup | serve | demo | jobs work | holds sweep | partners create|list|revoke|rotate
-| managers create"""
+"""flask --app app setup | serve | demo | jobs work | holds sweep
+| partners create|list|scopes|limit|revoke|rotate | managers create"""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bookingsite import accounts, demo, jobs
 from bookingsite.booking.service import sweep_lapsed_holds
 from bookingsite.clock import format_instant, utcnow
 from bookingsite.extensions import db
-from bookingsite.models import Partner, Venue
+from bookingsite.models import Partner, Scope, Venue
 
 partners_cli = AppGroup("partners", help="Partner API keys.")
 managers_cli = AppGroup("managers", help="Venue manager accounts.")
@@ -30,14 +30,27 @@ def _venues(ids: tuple[int, ...]) -> list[Venue]:
     return venues
 
 
+SCOPES = click.option(
+    "--scope",
+    "scopes",
+    type=click.Choice([scope.value for scope in Scope]),
+    multiple=True,
+    help="read, book or manage (repeatable); read is always included. Default: read, book.",
+)
+
+
 @partners_cli.command("create")
 @click.argument("name")
 @click.option("--venue", "venue_ids", type=int, multiple=True, help="Venue id (repeatable).")
-@click.option("--manage", is_flag=True, help="Allow set-up calls (venues, resources...).")
-def create_partner(name: str, venue_ids: tuple[int, ...], manage: bool) -> None:
-    """Create a partner and print its API key, alone on the last line (shown once)."""
+@SCOPES
+def create_partner(name: str, venue_ids: tuple[int, ...], scopes: tuple[str, ...]) -> None:
+    """Create a partner and print its API key, alone on the last line (shown once). The
+    key has its scopes at each venue given (and at venues it creates, with manage)."""
     partner, key = accounts.create_partner(
-        name, _venues(venue_ids), can_manage=manage, now=utcnow()
+        name,
+        _venues(venue_ids),
+        scopes=map(Scope, scopes) if scopes else accounts.BOOKING_SCOPES,
+        now=utcnow(),
     )
     click.echo(f"Partner {partner.id} '{partner.name}' created. Its key (shown only once):")
     click.echo(key)
@@ -57,13 +70,28 @@ def _partner(key_id: str) -> Partner:
     return partner
 
 
+def _scope_names(scopes: frozenset[Scope]) -> str:
+    return ",".join(scope.value for scope in Scope if scope in scopes)
+
+
 def _partner_row(partner: Partner) -> tuple[str, ...]:
+    """A venue where the key may do less than its scopes shows what it may do there."""
+    venues = [
+        str(grant.venue_id)
+        + (
+            ""
+            if grant.scopes >= partner.scopes
+            else f"({_scope_names(partner.scopes_at(grant.venue_id))})"
+        )
+        for grant in partner.grants
+    ]
     return (
         str(partner.id),
         partner.name,
         partner.key_prefix,
-        ",".join(str(venue.id) for venue in partner.venues) or "-",
-        "manage" if partner.can_manage else "booking",
+        _scope_names(partner.scopes),
+        " ".join(venues) or "-",
+        partner.rate_limit or "default",
         "active" if partner.active else "revoked",
         format_instant(partner.created_at),
         format_instant(partner.last_used_at) if partner.last_used_at else "never",
@@ -72,21 +100,58 @@ def _partner_row(partner: Partner) -> tuple[str, ...]:
 
 @partners_cli.command("list")
 def list_partners() -> None:
-    """List partners and their keys (never the secret part): venue ids, scope, status,
-    and when the key was created and last used (UTC; a use is noted to within a minute)."""
+    """List partners and their keys (never the secret part): scopes, venue ids (with the
+    scopes there when narrower), rate limit, status, and when the key was created and
+    last used (UTC; a use is noted to within a minute)."""
     partners = db.session.scalars(
-        sa.select(Partner).options(selectinload(Partner.venues)).order_by(Partner.id)
+        sa.select(Partner).options(selectinload(Partner.grants)).order_by(Partner.id)
     ).all()
     if not partners:
         click.echo("No partners yet.")
         return
-    header = ("ID", "NAME", "KEY PREFIX", "VENUES", "SCOPE", "STATUS", "CREATED", "LAST USED")
+    header = (
+        "ID", "NAME", "KEY PREFIX", "SCOPES", "VENUES", "LIMIT", "STATUS", "CREATED", "LAST USED"
+    )  # fmt: skip
     rows = [header, *(_partner_row(p) for p in partners)]
     widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
     for row in rows:
         click.echo(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
+
+
+@partners_cli.command("scopes", epilog=KEY_ID_HELP)
+@KEY_ID
+@SCOPES
+@click.option("--venue", "venue_id", type=int, help="Set the scopes at this venue only.")
+def set_partner_scopes(key_id: str, scopes: tuple[str, ...], venue_id: int | None) -> None:
+    """Set what a key may do: everywhere (its own scopes, the most it may do at any
+    venue), or with --venue at that venue alone (reaching it if it did not)."""
+    partner = _partner(key_id)
+    chosen = frozenset(map(Scope, scopes)) | {Scope.READ}
+    if venue_id is None:
+        partner.scopes = chosen
+        where = "everywhere (at most)"
+    else:
+        (venue,) = _venues((venue_id,))
+        accounts.set_scopes_at(partner, venue, chosen)
+        where = f"at venue {venue.id}"
+    db.session.commit()
+    click.echo(f"Partner {partner.id} '{partner.name}': {_scope_names(chosen)} {where}.")
+
+
+@partners_cli.command("limit", epilog=KEY_ID_HELP)
+@KEY_ID
+@click.argument("limit")
+def set_partner_limit(key_id: str, limit: str) -> None:
+    """Set a key's own rate limit (for example 600/minute), or `default` for the API's."""
+    partner = _partner(key_id)
+    limit = limit.strip()
+    if limit != "default" and (error := accounts.rate_limit_error(limit)):
+        raise click.BadParameter(error, param_hint="LIMIT")
+    partner.rate_limit = None if limit == "default" else limit
+    db.session.commit()
+    click.echo(f"Partner {partner.id} '{partner.name}': rate limit {limit}.")
 
 
 @partners_cli.command("revoke", epilog=KEY_ID_HELP)

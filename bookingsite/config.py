@@ -79,6 +79,26 @@ class Defaults:
     # The site's public address for links in messages (https://book.example.com); empty:
     # the address of the request that caused the message.
     PUBLIC_URL = ""
+    # Webhooks (bookingsite/webhooks). Each try of a delivery waits this long to connect
+    # and this long for each read of the answer.
+    WEBHOOKS_CONNECT_TIMEOUT_SECONDS = 5.0
+    WEBHOOKS_READ_TIMEOUT_SECONDS = 5.0
+    # A delivery is tried this many times in all, waiting WEBHOOKS_RETRY_SECONDS after the
+    # first failure and twice as long after each next one (30 s and 12 tries: the last
+    # try about 17 hours after the first).
+    WEBHOOKS_ATTEMPTS = 12
+    WEBHOOKS_RETRY_SECONDS = 30
+    # An endpoint is disabled (with its reason shown) once this many deliveries in a row
+    # have used up every try, or once a delivery uses up its tries after every try to
+    # the endpoint has failed for this many hours; a success resets both.
+    WEBHOOKS_DISABLE_AFTER_FAILED_DELIVERIES = 3
+    WEBHOOKS_DISABLE_AFTER_FAILING_HOURS = 24
+    # After a rotation, the previous secret signs too for this long (a second signature).
+    WEBHOOKS_PREVIOUS_SECRET_HOURS = 24
+    # Targets on private, loopback, link-local, multicast or reserved addresses are refused
+    # (at registration and again at each delivery) unless this is true: tests, and sites
+    # whose partners live on the same private network.
+    WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
     # werkzeug's scrypt; tests lower the cost so that seeding demo managers stays quick.
     PASSWORD_HASH_METHOD = "scrypt"
 

@@ -54,7 +54,7 @@ def seed(now: datetime) -> list[Venue]:
         kind=ResourceKind.ROOM,
         capacity=6,
         attributes={"floor": "2"},
-        weekly_hours=None,
+        weekly_hours=hours(WEEKDAYS, ("08:00", "20:00")),
     )
     room_b = Resource(
         venue=rooms,
@@ -76,9 +76,13 @@ def seed(now: datetime) -> list[Venue]:
         venue=rooms,
         slug="meeting-room-1h",
         name="Meeting room, 1 hour",
-        description="One hour in a meeting room; 15 minutes to reset afterwards.",
+        description="One hour in a meeting room, from any quarter hour; 15 minutes to reset "
+        "afterwards.",
         buffer_after_minutes=15,
         grid_alignment_minutes=15,
+        # On the clock: every quarter hour of Berlin time, whichever room opens when.
+        grid_step_minutes=15,
+        start_alignment="clock",
         variants=[ServiceVariant(name="1 hour", duration_minutes=60, guests=1, price_cents=3500)],
         resources=[room_a, room_b],
     )
@@ -171,10 +175,11 @@ def seed(now: datetime) -> list[Venue]:
         venue=spa,
         slug="radiance-facial",
         name="Radiance facial",
-        description="Cleansing and hydrating facial.",
+        description="Cleansing and hydrating facial, every 75 minutes from opening.",
         buffer_after_minutes=15,
-        grid_alignment_minutes=30,
-        grid_step_minutes=30,
+        # Seed 000's rule: each start follows the last one's hour plus its 15 minutes of
+        # reset (no step given), counted from the opening: 09:00, 10:15, 11:30...
+        grid_alignment_minutes=15,
         lead_time_minutes=120,
         required_skills=["facial"],
         variants=[

@@ -126,3 +126,10 @@ HAS_FUTURE_BOOKINGS = ErrorKind(
 
 # Appended for bounded input: bodies over MAX_CONTENT_LENGTH.
 PAYLOAD_TOO_LARGE = ErrorKind("PAYLOAD_TOO_LARGE", 413, _l("This request is too large."))
+
+# Appended for webhooks: a delivery is sent again only to an endpoint that is switched on.
+WEBHOOK_ENDPOINT_DISABLED = ErrorKind(
+    "WEBHOOK_ENDPOINT_DISABLED",
+    409,
+    _l("This webhook endpoint is disabled. Enable it first, then send the delivery again."),
+)

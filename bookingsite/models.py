@@ -130,13 +130,6 @@ service_resources = sa.Table(
     sa.Column("resource_id", sa.ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True),
 )
 
-partner_venues = sa.Table(
-    "partner_venues",
-    db.metadata,
-    sa.Column("partner_id", sa.ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("venue_id", sa.ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True),
-)
-
 manager_venues = sa.Table(
     "manager_venues",
     db.metadata,
@@ -246,6 +239,10 @@ class Service(db.Model):
     grid_alignment_minutes: Mapped[int] = mapped_column(default=15)
     # None: each start follows the previous slot plus its buffers, rounded up to the alignment.
     grid_step_minutes: Mapped[int | None]
+    # Where the steps count from, in local wall time (the engine's Anchor): "opening", each
+    # working period's opening; "clock", local midnight (every :00, :15...), whatever the
+    # opening.
+    start_alignment: Mapped[str] = mapped_column(sa.String(16), default="opening")
     lead_time_minutes: Mapped[int] = mapped_column(default=0)
     horizon_days: Mapped[int] = mapped_column(default=90)
     required_skills: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
@@ -279,6 +276,9 @@ class Service(db.Model):
             "buffer_before_minutes >= 0 AND buffer_after_minutes >= 0"
             " AND grid_alignment_minutes >= 1 AND lead_time_minutes >= 0 AND horizon_days >= 1",
             name="ck_service_policy",
+        ),
+        sa.CheckConstraint(
+            "start_alignment IN ('opening', 'clock')", name="ck_service_start_alignment"
         ),
     )
 
@@ -630,6 +630,32 @@ class Message(db.Model):
     )
 
 
+class Scope(StrEnum):
+    """What a partner key may do at a venue. `read`: set-up and availability, and the
+    key's own bookings; `book`: hold, confirm and cancel them; `manage`: set-up."""
+
+    READ = "read"
+    BOOK = "book"
+    MANAGE = "manage"
+
+
+class ScopeSet(TypeDecorator):
+    """A set of scopes, stored as their names separated by spaces (OAuth's form)."""
+
+    impl = sa.String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> str | None:
+        if value is None:
+            return None
+        return " ".join(scope.value for scope in Scope if scope in value)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> frozenset[Scope] | None:
+        if value is None:
+            return None
+        return frozenset(Scope(name) for name in value.split())
+
+
 class Partner(db.Model):
     __tablename__ = "partners"
 
@@ -638,12 +664,45 @@ class Partner(db.Model):
     # The first characters of the key find the row; only a hash of the key is kept.
     key_prefix: Mapped[str] = mapped_column(sa.String(16), unique=True)
     key_hash: Mapped[str] = mapped_column(sa.String(128))
-    can_manage: Mapped[bool] = mapped_column(default=False)
+    # The most the key may do anywhere; `manage` here also lets it create venues.
+    scopes: Mapped[frozenset[Scope]] = mapped_column(ScopeSet)
+    # Flask-Limiter's notation ("600/minute"); None: the API's default.
+    rate_limit: Mapped[str | None] = mapped_column(sa.String(40))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    venues: Mapped[list[Venue]] = relationship(secondary=partner_venues, order_by="Venue.id")
+    grants: Mapped[list[PartnerGrant]] = relationship(
+        back_populates="partner", cascade="all, delete-orphan", order_by="PartnerGrant.venue_id"
+    )
+    venues: Mapped[list[Venue]] = relationship(
+        secondary="partner_venues", order_by="Venue.id", viewonly=True
+    )
+
+    def scopes_at(self, venue_id: int | None) -> frozenset[Scope] | None:
+        """What the key may do at the venue; None when the venue is not the key's."""
+        for grant in self.grants:
+            if grant.venue_id == venue_id:
+                return grant.scopes & self.scopes
+        return None
+
+
+class PartnerGrant(db.Model):
+    """A venue a partner key reaches, and what it may do there (within the key's own
+    scopes): a venue's managers narrow or widen it for their venue alone."""
+
+    __tablename__ = "partner_venues"
+
+    partner_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True
+    )
+    venue_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True
+    )
+    scopes: Mapped[frozenset[Scope]] = mapped_column(ScopeSet)
+
+    partner: Mapped[Partner] = relationship(back_populates="grants")
+    venue: Mapped[Venue] = relationship()
 
 
 class IdempotencyRecord(db.Model):
@@ -674,3 +733,140 @@ class Manager(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login asks this
         return self.active
+
+
+# --- webhooks (Standard Webhooks; bookingsite/webhooks) --------------------------------
+
+
+class WebhookEventType(StrEnum):
+    BOOKING_HELD = "booking.held"
+    BOOKING_CONFIRMED = "booking.confirmed"
+    BOOKING_CANCELLED = "booking.cancelled"
+    BOOKING_MOVED = "booking.moved"
+    BOOKING_EXPIRED = "booking.expired"
+    AVAILABILITY_CHANGED = "availability.changed"
+
+
+class WebhookDisabledReason(StrEnum):
+    MANUAL = "manual"  # switched off by its partner or a manager
+    FAILING = "failing"  # switched off by the site: its deliveries kept failing
+
+
+class WebhookDeliveryStatus(StrEnum):
+    PENDING = "pending"  # recorded with its cause, not tried yet
+    SENDING = "sending"  # claimed by a job worker
+    RETRYING = "retrying"  # a try failed; the next is scheduled
+    SUCCEEDED = "succeeded"  # the endpoint answered 2xx
+    FAILED = "failed"  # every try failed, or the endpoint was off
+
+
+class WebhookEndpoint(db.Model):
+    """Where a venue's events go. Made by a partner key (`partner_id`): it hears about
+    that partner's own bookings only; made by a manager (no partner): about every booking
+    of the venue. `availability.changed` carries no customer data and goes to both."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venues.id", ondelete="CASCADE"))
+    partner_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("partners.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str] = mapped_column(sa.String(2000))
+    description: Mapped[str] = mapped_column(sa.String(200), default="")
+    # WebhookEventType values, sorted.
+    event_types: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # "whsec_" + base64 of random bytes: the HMAC key itself, since signing needs it
+    # (Standard Webhooks' symmetric scheme). Shown once, when made or rotated.
+    secret: Mapped[str] = mapped_column(sa.String(100))
+    # After a rotation the old secret signs too until `previous_secret_until`, so that a
+    # receiver can switch over without losing a message (several signatures per header).
+    previous_secret: Mapped[str | None] = mapped_column(sa.String(100))
+    previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    disabled_reason: Mapped[WebhookDisabledReason | None] = mapped_column(
+        _enum(WebhookDisabledReason)
+    )
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Deliveries in a row that used up every try, and since when every try has failed
+    # (None: the last one succeeded): the site disables an endpoint that keeps failing.
+    failed_deliveries_in_row: Mapped[int] = mapped_column(default=0)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    venue: Mapped[Venue] = relationship()
+    partner: Mapped[Partner | None] = relationship()
+
+    __table_args__ = (sa.Index("ix_webhook_endpoints_venue", "venue_id", "enabled"),)
+
+    def wants(self, event_type: str) -> bool:
+        return self.enabled and event_type in self.event_types
+
+    @property
+    def is_disabled_for_failing(self) -> bool:
+        return not self.enabled and self.disabled_reason == WebhookDisabledReason.FAILING
+
+
+class WebhookEvent(db.Model):
+    """One event as sent: the body is fixed when the change commits, so every try and
+    every redelivery carries the same bytes under the same `uid` (the webhook-id)."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(
+        sa.String(40), unique=True, default=lambda: f"msg_{uuid.uuid4().hex}"
+    )
+    venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venues.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(sa.String(40))
+    booking_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("bookings.id", ondelete="SET NULL"), index=True
+    )
+    payload: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebhookDelivery(db.Model):
+    """One event to one endpoint: a sequence of tries (a redelivery starts a new one)."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("webhook_endpoints.id", ondelete="CASCADE")
+    )
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("webhook_events.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[WebhookDeliveryStatus] = mapped_column(
+        _enum(WebhookDeliveryStatus), default=WebhookDeliveryStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_status_code: Mapped[int | None]
+    last_latency_ms: Mapped[int | None]
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    endpoint: Mapped[WebhookEndpoint] = relationship()
+    event: Mapped[WebhookEvent] = relationship()
+
+    __table_args__ = (
+        # The endpoint's delivery log, newest first.
+        sa.Index("ix_webhook_deliveries_endpoint", "endpoint_id", "created_at", "id"),
+        # The sweep for deliveries a job never took or whose retry is due.
+        sa.Index(
+            "ix_webhook_deliveries_unfinished",
+            "next_attempt_at",
+            postgresql_where=sa.text("status IN ('pending', 'sending', 'retrying')"),
+            sqlite_where=sa.text("status IN ('pending', 'sending', 'retrying')"),
+        ),
+    )
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (WebhookDeliveryStatus.SUCCEEDED, WebhookDeliveryStatus.FAILED)

@@ -56,6 +56,14 @@ class Mode(StrEnum):
     DAILY = "daily"
 
 
+class StartAlignment(StrEnum):
+    """Where a service's start times count their steps from, in the venue's wall-clock
+    time (the values of the engine's Anchor, stored in services.start_alignment)."""
+
+    OPENING = "opening"  # every step from each opening: 09:10, 09:40... for a 09:10 opening
+    CLOCK = "clock"  # every step from midnight: 09:30, 10:00... whatever the opening
+
+
 class SetupField(StrEnum):
     """The field a problem belongs to, named as the admin form names it."""
 
@@ -87,6 +95,7 @@ class Rule(StrEnum):
     OTHER_UNIT = "OTHER_UNIT"
     DURATION_OFF_ALIGNMENT = "DURATION_OFF_ALIGNMENT"
     STEP_OFF_ALIGNMENT = "STEP_OFF_ALIGNMENT"
+    CLOCK_STEP_OFF_DAY = "CLOCK_STEP_OFF_DAY"
     LEAD_TIME_BEYOND_HORIZON = "LEAD_TIME_BEYOND_HORIZON"
     NO_PLACE = "NO_PLACE"
     SKILLS_NOBODY_HAS = "SKILLS_NOBODY_HAS"
@@ -124,7 +133,9 @@ class ChosenResource:
 @dataclass(frozen=True)
 class ServicePolicy:
     """A service's set-up as plain values. Range bounds of the other unit are None unless
-    the sender set them; variant_minutes holds the filled fixed options' durations."""
+    the sender set them; variant_minutes holds the filled fixed options' durations;
+    buffer_minutes is the buffers before and after together (they make the step when
+    none is given)."""
 
     mode: Mode
     alignment_minutes: int
@@ -136,6 +147,8 @@ class ServicePolicy:
     min_days: int | None = None
     max_days: int | None = None
     step_minutes: int | None = None
+    start_alignment: StartAlignment = StartAlignment.OPENING
+    buffer_minutes: int = 0
     required_skills: frozenset[str] = frozenset()
     resources: tuple[ChosenResource, ...] = ()
 
@@ -182,6 +195,26 @@ def _grid_problems(p: ServicePolicy) -> Iterable[Problem]:
     step, align = p.step_minutes, p.alignment_minutes
     if step and align and step % align:
         yield Problem(SetupField.GRID_STEP_MINUTES, Rule.STEP_OFF_ALIGNMENT, {"n": align})
+    if p.start_alignment == StartAlignment.CLOCK:
+        # Counted from every midnight, a step that does not divide the day would drift
+        # from one day to the next instead of falling on the same times.
+        uneven = next((s for s in _grid_steps(p) if MINUTES_PER_DAY % s), None)
+        if uneven is not None:
+            yield Problem(SetupField.GRID_STEP_MINUTES, Rule.CLOCK_STEP_OFF_DAY, {"n": uneven})
+
+
+def _grid_steps(p: ServicePolicy) -> list[int]:
+    """The steps between start times the service's grids use: the given step, else per
+    duration the duration plus the buffers rounded up to the alignment (as the engine's
+    Grid.step_for; hourly ranges list starts for the shortest duration). Daily ranges
+    have no grid."""
+    if p.mode == Mode.DAILY or not p.alignment_minutes:
+        return []
+    if p.step_minutes:
+        return [p.step_minutes]
+    durations = p.variant_minutes if p.mode == Mode.FIXED else (p.min_minutes,)
+    align = p.alignment_minutes
+    return [-(-(d + p.buffer_minutes) // align) * align for d in durations if d]
 
 
 def _window_problems(p: ServicePolicy) -> Iterable[Problem]:
@@ -323,6 +356,10 @@ MESSAGES: dict[Rule, Any] = {
     Rule.OTHER_UNIT: _l("This does not apply to the chosen kind of duration."),
     Rule.DURATION_OFF_ALIGNMENT: _l("Durations must be a multiple of the %(n)s-minute alignment."),
     Rule.STEP_OFF_ALIGNMENT: _l("The step must be a multiple of the %(n)s-minute alignment."),
+    Rule.CLOCK_STEP_OFF_DAY: _l(
+        "Starts on the clock need a step that divides a day evenly, such as 15, 30 or 60 "
+        "minutes; the step here is %(n)s minutes."
+    ),
     Rule.LEAD_TIME_BEYOND_HORIZON: _l(
         "The lead time is longer than the horizon: nothing could ever be booked."
     ),

@@ -11,8 +11,10 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from bookingsite.admin import (  # noqa: E402, F401  (the modules register their views)
     auth,
     bookings,
+    keys,
     messages,
     settings,
     setup,
     timeline,
+    webhooks,
 )

@@ -72,6 +72,7 @@ from bookingsite.setup_rules import (
     Mode,
     Problem,
     ServicePolicy,
+    StartAlignment,
     block_problems,
     normalise_skills,
     resource_problems,
@@ -538,6 +539,20 @@ class ServiceForm(FlaskForm):
         _l("Step between start times (minutes)"),
         validators=[Optional(), NumberRange(min=1, max=MAX_GRID_MINUTES)],
     )
+    start_alignment = RadioField(
+        _l("Start times count from"),
+        choices=[
+            SelectChoice(
+                StartAlignment.CLOCK.value,
+                _l("The clock: :00, :15, :30… (steps from midnight), whatever the opening time"),
+            ),
+            SelectChoice(
+                StartAlignment.OPENING.value,
+                _l("Each opening: steps from the opening time (9:10, 9:40… for a 9:10 opening)"),
+            ),
+        ],
+        default=StartAlignment.OPENING.value,
+    )
     lead_time_minutes = IntegerField(
         _l("Lead time (minutes of notice)"),
         default=0,
@@ -587,6 +602,8 @@ class ServiceForm(FlaskForm):
             max_days=self.max_days.data,
             alignment_minutes=self.grid_alignment_minutes.data,
             step_minutes=self.grid_step_minutes.data,
+            start_alignment=StartAlignment(self.start_alignment.data),
+            buffer_minutes=self.buffer_before_minutes.data + self.buffer_after_minutes.data,
             lead_time_minutes=self.lead_time_minutes.data,
             horizon_days=self.horizon_days.data,
             required_skills=frozenset(split_words(self.required_skills.data)),

@@ -499,6 +499,7 @@ def _save_service(service: Service, form: ServiceForm, slug: str) -> bool:
     service.buffer_after_minutes = form.buffer_after_minutes.data
     service.grid_alignment_minutes = form.grid_alignment_minutes.data
     service.grid_step_minutes = form.grid_step_minutes.data
+    service.start_alignment = form.start_alignment.data
     service.lead_time_minutes = form.lead_time_minutes.data
     service.horizon_days = form.horizon_days.data
     service.cancel_cutoff_hours = form.cancel_cutoff_hours.data  # None: the venue's

@@ -15,7 +15,9 @@ csrf.exempt(bp)
 
 
 def _rate_limit() -> str:
-    return current_app.config["API_RATE_LIMIT"]
+    """The key's own limit, where its managers set one; else the API's."""
+    partner = access.key_for_request()
+    return (partner and partner.rate_limit) or current_app.config["API_RATE_LIMIT"]
 
 
 @bp.errorhandler(DomainError)
@@ -44,4 +46,4 @@ from bookingsite.api import access  # noqa: E402
 # One budget per key for the whole API, not one per endpoint.
 limiter.shared_limit(_rate_limit, scope="api", key_func=access.rate_limit_key)(bp)
 
-from bookingsite.api.views import availability, bookings, docs, setup  # noqa: E402, F401
+from bookingsite.api.views import availability, bookings, docs, setup, webhooks  # noqa: E402, F401

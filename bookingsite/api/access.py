@@ -1,12 +1,15 @@
-"""Who is calling, and what they may see.
+"""Who is calling, and what they may see and do.
 
-A key is scoped to its partner's venues: anything outside them answers 404, exactly like
+A key reaches its partner's venues: anything outside them answers 404, exactly like
 something that does not exist, so nothing leaks. Bookings are narrower still: a partner
-sees only the bookings it made. Set-up calls need the `manage` scope (else 403)."""
+sees only the bookings it made. Each operation needs a scope (`read`, `book` or
+`manage`): a key without it at all, or at the venue of the object asked about, gets 403.
+Lists show only the venues where the key has the operation's scope."""
 
 from __future__ import annotations
 
 import hashlib
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import g, request
@@ -23,11 +26,14 @@ from bookingsite.models import (
     Booking,
     Partner,
     Resource,
+    Scope,
     Service,
     Venue,
 )
 
 BEARER = "bearer "
+Row = TypeVar("Row")
+KEY_PARTNER = "bookingsite.api_key_partner"
 
 
 def _bearer_token() -> str | None:
@@ -45,15 +51,25 @@ def rate_limit_key() -> str:
     return "key:" + hashlib.sha256(token.encode()).hexdigest()[:24]
 
 
-def authenticate(*, manage: bool) -> Partner:
-    token = _bearer_token()
-    partner = partner_for_key(token) if token and token.isascii() else None
+def key_for_request() -> Partner | None:
+    """The active partner whose key the request carries, read once per request (the
+    rate limit asks before the operation does). Kept in the WSGI environ, which is the
+    request's own: `g` may outlive a request (a test's app context spans many)."""
+    environ = request.environ
+    if KEY_PARTNER not in environ:
+        token = _bearer_token()
+        environ[KEY_PARTNER] = partner_for_key(token) if token and token.isascii() else None
+    return environ[KEY_PARTNER]
+
+
+def authenticate(*, scope: Scope) -> Partner:
+    partner = key_for_request()
     if partner is None:
         raise DomainError(errors.UNAUTHORIZED)
     record_key_use(partner, utcnow())
-    if manage and not partner.can_manage:
+    if scope not in partner.scopes:
         raise DomainError(errors.FORBIDDEN)
-    g.partner = partner
+    g.partner, g.scope = partner, scope
     return partner
 
 
@@ -62,52 +78,53 @@ def partner() -> Partner:
 
 
 def venue_ids() -> set[int]:
-    return {venue.id for venue in partner().venues}
+    """The key's venues where it has the operation's scope."""
+    return {
+        grant.venue_id
+        for grant in partner().grants
+        if g.scope in partner().scopes_at(grant.venue_id)
+    }
 
 
-def _not_found() -> DomainError:
-    return DomainError(errors.NOT_FOUND)
-
-
-def _visible(row: object | None, venue_id: int | None) -> bool:
-    return row is not None and venue_id in venue_ids()
+def _reachable(row: Row | None, venue_id: int | None) -> Row:
+    """`row` if the key reaches its venue with the operation's scope: 404 where the venue
+    is not the key's (or there is no row), 403 where the scope is missing there."""
+    scopes = None if row is None else partner().scopes_at(venue_id)
+    if scopes is None:
+        raise DomainError(errors.NOT_FOUND)
+    if g.scope not in scopes:
+        raise DomainError(errors.FORBIDDEN)
+    return row
 
 
 def venue(venue_id: int) -> Venue:
-    row = db.session.get(Venue, venue_id)
-    if not _visible(row, venue_id):
-        raise _not_found()
-    return row
+    return _reachable(db.session.get(Venue, venue_id), venue_id)
 
 
 def resource(resource_id: int) -> Resource:
     row = db.session.get(Resource, resource_id)
-    if row is None or not _visible(row, row.venue_id):
-        raise _not_found()
-    return row
+    return _reachable(row, row and row.venue_id)
 
 
 def service(service_id: int, *, retired: bool = False) -> Service:
     """An active service of the key's venues; `retired=True` (set-up calls that may
     bring one back) finds an inactive one too."""
     row = load_service(service_id)
-    if row is None or not _visible(row, row.venue_id) or not (row.active or retired):
-        raise _not_found()
-    return row
+    if row is not None and not (row.active or retired):
+        row = None
+    return _reachable(row, row and row.venue_id)
 
 
 def allocation(allocation_id: int) -> Allocation:
     row = db.session.get(Allocation, allocation_id)
-    if row is None or not _visible(row, row.resource.venue_id):
-        raise _not_found()
-    return row
+    return _reachable(row, row and row.resource.venue_id)
 
 
 def booking(booking_id: int) -> Booking:
     row = db.session.get(Booking, booking_id)
-    if row is None or row.partner_id != partner().id or not _visible(row, row.venue_id):
-        raise _not_found()
-    return row
+    if row is not None and row.partner_id != partner().id:
+        row = None
+    return _reachable(row, row and row.venue_id)
 
 
 def own_bookings() -> sa.Select:

@@ -132,8 +132,11 @@ def _operation(op: Operation, refs: dict, schemas: dict) -> dict[str, Any]:
     }
     if op.description:
         spec["description"] = op.description
-    if op.manage:
-        spec["description"] = (op.description + "\n\nNeeds a key with the manage scope.").strip()
+    if not op.public:
+        # OpenAPI 3.1 lets a bearer scheme list roles: the key's scope at the venue.
+        spec["security"] = [{"bearerAuth": [op.scope.value]}]
+        needs = f"Needs a key with the `{op.scope.value}` scope at the venue concerned."
+        spec["description"] = f"{op.description}\n\n{needs}".strip()
     if op.body is not None:
         spec["requestBody"] = {
             "required": any(f.is_required() for f in op.body.model_fields.values()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -18,7 +19,10 @@ from bookingsite.models import (
     Resource,
     Service,
     Venue,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
+from bookingsite.webhooks.endpoints import disabled_text
 
 # An answer already in its JSON form, as the operation's response model would dump it.
 Wire = dict[str, Any]
@@ -119,6 +123,7 @@ def service(row: Service) -> s.ServiceOut:
         buffer_after_minutes=row.buffer_after_minutes,
         grid_alignment_minutes=row.grid_alignment_minutes,
         grid_step_minutes=row.grid_step_minutes,
+        start_alignment=row.start_alignment,
         lead_time_minutes=row.lead_time_minutes,
         horizon_days=row.horizon_days,
         required_skills=row.required_skills or [],
@@ -181,4 +186,39 @@ def booking(row: Booking, now: datetime) -> s.BookingOut:
             cancel_until_hours_before=row.cancel_cutoff_hours,
             change_until_hours_before=row.change_cutoff_hours,
         ),
+    )
+
+
+def webhook_endpoint(row: WebhookEndpoint) -> s.WebhookEndpointOut:
+    return s.WebhookEndpointOut(
+        id=row.id,
+        venue_id=row.venue_id,
+        url=row.url,
+        description=row.description,
+        event_types=row.event_types,
+        enabled=row.enabled,
+        disabled_reason=None if row.enabled else row.disabled_reason,
+        disabled_message=disabled_text(row),
+        disabled_at=None if row.enabled else row.disabled_at,
+        last_error=row.last_error,
+        created_at=row.created_at,
+    )
+
+
+def webhook_delivery(row: WebhookDelivery) -> s.WebhookDeliveryOut:
+    return s.WebhookDeliveryOut(
+        id=row.id,
+        endpoint_id=row.endpoint_id,
+        message_id=row.event.uid,
+        event_type=row.event.type,
+        status=row.status,
+        attempts=row.attempts,
+        last_status_code=row.last_status_code,
+        last_latency_ms=row.last_latency_ms,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        last_attempt_at=row.last_attempt_at,
+        next_attempt_at=row.next_attempt_at,
+        delivered_at=row.delivered_at,
+        payload=json.loads(row.event.payload),
     )

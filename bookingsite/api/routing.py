@@ -22,6 +22,7 @@ from bookingsite.api.parsing import parse_body, parse_query
 from bookingsite.errors import ErrorKind
 from bookingsite.extensions import db
 from bookingsite.integrity import begin_write
+from bookingsite.models import Scope
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class Operation:
     response: type[BaseModel] | None = None
     status: int = 200
     errors: tuple[ErrorKind, ...] = ()
-    manage: bool = False
+    scope: Scope = Scope.READ
     public: bool = False
     search: bool = False
     path_params: tuple[str, ...] = field(default=())
@@ -65,9 +66,7 @@ class Operation:
         """Every error status the operation can answer, with the kinds behind it."""
         kinds = list(self.errors)
         if not self.public:
-            kinds += [errors.UNAUTHORIZED, errors.RATE_LIMITED]
-        if self.manage:
-            kinds.append(errors.FORBIDDEN)
+            kinds += [errors.UNAUTHORIZED, errors.FORBIDDEN, errors.RATE_LIMITED]
         if self.body or self.query or self.method == "POST":
             kinds.append(errors.VALIDATION_ERROR)
         if self.path_params or self.body or self.query:  # ids in paths and bodies
@@ -114,7 +113,7 @@ def operation(
     response: type[BaseModel] | None = None,
     status: int = 200,
     errors: tuple[ErrorKind, ...] = (),
-    manage: bool = False,
+    scope: Scope = Scope.READ,
     public: bool = False,
     search: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -131,7 +130,7 @@ def operation(
             response=response,
             status=status,
             errors=errors,
-            manage=manage,
+            scope=scope,
             public=public,
             search=search,
             path_params=tuple(re.findall(r"<(?:\w+:)?(\w+)>", rule)),
@@ -155,7 +154,7 @@ def operation(
         @wraps(view)
         def endpoint(**path_args: Any) -> Response:
             if not public:
-                access.authenticate(manage=manage)
+                access.authenticate(scope=scope)
             return run(**path_args)
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])

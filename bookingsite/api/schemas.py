@@ -35,7 +35,13 @@ from bookingsite.api.types import (
     text,
 )
 from bookingsite.booking.inputs import WEEKDAY_KEYS
-from bookingsite.models import BookingStatus, ResourceKind
+from bookingsite.models import (
+    BookingStatus,
+    ResourceKind,
+    WebhookDeliveryStatus,
+    WebhookDisabledReason,
+    WebhookEventType,
+)
 from bookingsite.setup_rules import (
     MAX_BUFFER_MINUTES,
     MAX_CAPACITY,
@@ -53,6 +59,7 @@ from bookingsite.setup_rules import (
     Mode,
     ServicePolicy,
     SetupField,
+    StartAlignment,
     normalise_skills,
     period_problems,
     weekly_hours_problems,
@@ -395,6 +402,13 @@ class DayRange(Schema):
 
 
 DurationRange = Annotated[HourRange | DayRange, Field(discriminator="unit")]
+START_ALIGNMENT = (
+    "Where start times count their steps from, in the venue's local time: `clock`, every "
+    "step from midnight (:00, :15, :30... whatever the opening time); `opening`, every step "
+    "from each opening time (a 09:10 opening with a 30-minute step: 09:10, 09:40...). "
+    "Either way a time that a daylight-saving change skips is not offered. On the clock "
+    "the step must divide a day (15, 30, 60... minutes)."
+)
 
 
 class ServiceIn(Schema):
@@ -410,6 +424,7 @@ class ServiceIn(Schema):
     grid_step_minutes: GridMinutes | None = Field(
         None, description="null: the duration plus buffers, rounded up to the alignment."
     )
+    start_alignment: StartAlignment = Field(StartAlignment.OPENING, description=START_ALIGNMENT)
     lead_time_minutes: Annotated[int, Field(ge=0, le=MAX_LEAD_TIME_MINUTES)] = 0
     horizon_days: Annotated[int, Field(ge=1, le=MAX_HORIZON_DAYS)] = 90
     required_skills: RequiredSkills = Field(default_factory=list)
@@ -444,6 +459,8 @@ class ServiceIn(Schema):
             max_days=span.max_days if isinstance(span, DayRange) else None,
             alignment_minutes=self.grid_alignment_minutes,
             step_minutes=self.grid_step_minutes,
+            start_alignment=self.start_alignment,
+            buffer_minutes=self.buffer_before_minutes + self.buffer_after_minutes,
             lead_time_minutes=self.lead_time_minutes,
             horizon_days=self.horizon_days,
             required_skills=frozenset(self.required_skills),
@@ -493,6 +510,7 @@ class ServiceOut(Out):
     buffer_after_minutes: int
     grid_alignment_minutes: int
     grid_step_minutes: int | None
+    start_alignment: StartAlignment = Field(description=START_ALIGNMENT)
     lead_time_minutes: int
     horizon_days: int
     required_skills: list[str]
@@ -529,6 +547,7 @@ class ServicePatch(Patch):
     buffer_after_minutes: Buffer | None = None
     grid_alignment_minutes: GridMinutes | None = None
     grid_step_minutes: GridMinutes | None = None
+    start_alignment: StartAlignment | None = Field(None, description=START_ALIGNMENT)
     lead_time_minutes: Annotated[int, Field(ge=0, le=MAX_LEAD_TIME_MINUTES)] | None = None
     horizon_days: Annotated[int, Field(ge=1, le=MAX_HORIZON_DAYS)] | None = None
     required_skills: RequiredSkills | None = None
@@ -807,6 +826,95 @@ class AllocationList(PageOut):
 
 class ListQuery(PageQuery):
     venue_id: Id | None = None
+
+
+# --- webhooks ---------------------------------------------------------------------------
+
+# The target; the server also resolves its host and refuses private networks (422 on url).
+WebhookUrl = Annotated[text(2000, 8), StringConstraints(pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$")]
+EventTypes = Annotated[
+    list[WebhookEventType],
+    Field(min_length=1, max_length=len(WebhookEventType)),
+    AfterValidator(lambda types: sorted(set(types))),
+]
+
+
+class WebhookEndpointIn(Schema):
+    venue_id: Id
+    url: WebhookUrl = Field(
+        description="http:// or https://; its host must resolve to public addresses only."
+    )
+    event_types: EventTypes
+    description: ShortText = ""
+
+
+class WebhookEndpointPatch(Patch):
+    """Only the fields sent change; none takes null. `enabled: true` switches an endpoint
+    back on (after fixing what made it fail) and forgets its past failures."""
+
+    url: WebhookUrl | None = None
+    event_types: EventTypes | None = None
+    description: ShortText | None = None
+    enabled: bool | None = None
+
+
+class WebhookEndpointOut(Out):
+    id: int
+    venue_id: int
+    url: str
+    description: str
+    event_types: list[WebhookEventType]
+    enabled: bool
+    disabled_reason: WebhookDisabledReason | None = Field(
+        description="Why it is off: `manual` (switched off), `failing` (switched off by the "
+        "site after its deliveries kept failing); null while enabled."
+    )
+    disabled_message: str | None = Field(description="The reason, in words; null while enabled.")
+    disabled_at: Instant | None
+    last_error: str = Field(description="The last failed try's error; empty after a success.")
+    created_at: Instant
+
+
+class WebhookEndpointCreated(WebhookEndpointOut):
+    secret: str = Field(
+        description="The signing secret (whsec_...), shown only in this answer: keep it."
+    )
+
+
+class WebhookSecretOut(Out):
+    secret: str = Field(description="The new signing secret, shown only in this answer.")
+    previous_secret_valid_until: Instant | None = Field(
+        description="Until then messages carry a second signature, made with the old secret."
+    )
+
+
+class WebhookEndpointQuery(PageQuery):
+    venue_id: Id | None = None
+
+
+class WebhookEndpointList(PageOut):
+    data: list[WebhookEndpointOut]
+
+
+class WebhookDeliveryOut(Out):
+    id: int
+    endpoint_id: int
+    message_id: str = Field(description="The event's webhook-id header: the same on every try.")
+    event_type: WebhookEventType
+    status: WebhookDeliveryStatus
+    attempts: int
+    last_status_code: int | None
+    last_latency_ms: int | None
+    last_error: str
+    created_at: Instant
+    last_attempt_at: Instant | None
+    next_attempt_at: Instant | None
+    delivered_at: Instant | None
+    payload: dict[str, Any] = Field(description="The body as sent.")
+
+
+class WebhookDeliveryList(PageOut):
+    data: list[WebhookDeliveryOut]
 
 
 # --- errors -----------------------------------------------------------------------------

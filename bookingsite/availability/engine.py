@@ -21,9 +21,12 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from itertools import compress, repeat
 from operator import add, attrgetter, eq, itemgetter, sub
+from zoneinfo import ZoneInfo
 
 from .model import (
+    MIDNIGHT,
     ZERO,
+    Anchor,
     Busy,
     BusyKind,
     DayEnd,
@@ -42,6 +45,7 @@ from .wallclock import (
     ONE_US,
     Period,
     block_instants,
+    boundary,
     days,
     local_date,
     open_spans,
@@ -66,6 +70,7 @@ class _Query:
         self.req = req
         self.before = policy.buffer_before
         self.after = policy.buffer_after
+        self.anchor = policy.grid.anchor
         self.earliest = req.now + policy.lead_time
         self.latest = req.now + policy.horizon
         self._periods: dict[tuple[WorkingHours, date, date], list[Period]] = {}
@@ -148,9 +153,36 @@ class _Query:
             last = min(hi, spans[span][1] - duration)
             if last < lo or period.close <= lo:
                 continue
-            grid = period.grid(step, zone)
+            grid = grid_points(period, step, zone, self.anchor)
             starts.extend(grid[bisect_left(grid, lo) : bisect_right(grid, last)])
         return starts
+
+
+def grid_points(period: Period, step: timedelta, zone: ZoneInfo, anchor: Anchor) -> list[datetime]:
+    """Rule 2 for one working period: its start grid as sorted instants. From the opening,
+    opening + k * step; on the clock, local midnight + k * step from the opening on.
+    Both in wall time, with the period's rules for a gap or a fold (`Period.grid`)."""
+    if anchor is Anchor.CLOCK:
+        clocked = _from_the_clock(period, step, zone)
+        return [] if clocked is None else clocked.grid(step, zone)
+    return period.grid(step, zone)
+
+
+def _from_the_clock(period: Period, step: timedelta, zone: ZoneInfo) -> Period | None:
+    """The period as if it opened at its first clock time (the first wall time at or after
+    its opening that is a whole number of steps from its date's midnight): its grid from
+    the opening is then the clock grid. None when no clock time falls inside it."""
+    midnight = datetime.combine(period.day, MIDNIGHT)
+    first = midnight - (midnight - period.open_wall) // step * step  # rounded up
+    if first == period.open_wall:
+        return period
+    if first >= period.close_wall:
+        return None
+    if period.close - period.open == period.close_wall - period.open_wall:
+        opens = period.open + (first - period.open_wall)  # no offset change in the period
+    else:
+        opens = boundary(first, zone)  # as an opening there would be (a gap, a fold)
+    return Period(period.day, first, period.close_wall, opens, period.close)
 
 
 # --- the rules, for one range on one resource ----------------------------------------
@@ -177,7 +209,7 @@ def _on_grid(q: _Query, hours: WorkingHours, start: datetime, step: timedelta) -
     """Rule 2: start is a grid point of the working period it falls in."""
     for period in q.periods(hours, start, start):
         if period.open <= start < period.close:
-            return start in period.grid(step, hours.tz)
+            return start in grid_points(period, step, hours.tz, q.anchor)
     return False
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from .engine import why_not
+from .engine import grid_points, why_not
 from .model import Reason, Request
 from .wallclock import working_periods
 
@@ -28,7 +28,7 @@ def _candidates(
             step = policy.grid.step_for(duration, policy.buffer_before + policy.buffer_after)
             ranges += [
                 (start, start + duration)
-                for start in period.grid(step, place.hours.tz)
+                for start in grid_points(period, step, place.hours.tz, policy.grid.anchor)
                 if start + duration <= period.close
             ]
     return ranges

@@ -163,18 +163,31 @@ class Resource:
     recurring_blocks: tuple[RecurringBlock, ...] = ()
 
 
+class Anchor(StrEnum):
+    """Where a start grid counts its steps from, in the resource's wall-clock time."""
+
+    OPENING = "opening"  # each working period's opening (local midnight around the clock)
+    CLOCK = "clock"  # the local midnight of the period's date: every :00, :15, :30...
+
+
 @dataclass(frozen=True)
 class Grid:
-    """Where starts may fall: every `step` from each working period's opening, in wall time."""
+    """Where starts may fall, in wall time: every `step` from each working period's
+    opening, or with `anchor=Anchor.CLOCK` every `step` from local midnight (the first at
+    or after the opening), whatever the opening. Either way a wall time that does not
+    exist that day is skipped and one that happens twice is kept at its first occurrence.
+    Around the clock both anchors agree: the periods open at midnight."""
 
     alignment_minutes: int = 15
     step_minutes: int | None = None  # None: duration plus buffers, rounded up to the alignment
+    anchor: Anchor = Anchor.OPENING  # a plain "clock" or "opening" is accepted too
 
     def __post_init__(self) -> None:
         if self.alignment_minutes <= 0 or (
             self.step_minutes is not None and self.step_minutes <= 0
         ):
             raise ValueError("grid alignment and step must be positive")
+        object.__setattr__(self, "anchor", Anchor(self.anchor))  # an unknown one fails here
 
     @property
     def alignment(self) -> timedelta:

@@ -88,6 +88,7 @@ def policy_for(service: Service) -> engine.Policy:
         grid=engine.Grid(
             alignment_minutes=service.grid_alignment_minutes,
             step_minutes=service.grid_step_minutes,
+            anchor=service.start_alignment,
         ),
         lead_time=timedelta(minutes=service.lead_time_minutes),
         horizon=timedelta(days=service.horizon_days),

@@ -52,9 +52,11 @@ from bookingsite.models import (
     Occupancy,
     Service,
     ServiceVariant,
+    WebhookEventType,
     new_reference,
     new_token,
 )
+from bookingsite.webhooks import events as webhook_events
 
 ALTERNATIVES_SHOWN = 3
 # The rule a manager overrides when moving a booking past the customer's deadline.
@@ -257,6 +259,7 @@ def expire_lapsed(
             .values(status=BookingStatus.EXPIRED)
             .execution_options(synchronize_session=False)
         )
+        webhook_events.holds_expired(ids, now)
     return len(ids)
 
 
@@ -313,6 +316,16 @@ def _retrying(operation: Callable[[], T], *, after_conflict: Callable[[], T] | N
 def _commit_occupancies() -> None:
     try:
         db.session.commit()
+    except sa.exc.DBAPIError as error:
+        if is_transient(error):
+            raise _RacingWriters() from error
+        raise
+
+
+def _flush_occupancies() -> None:
+    """Write the changes so far (a race lost here is lost as at commit)."""
+    try:
+        db.session.flush()
     except sa.exc.DBAPIError as error:
         if is_transient(error):
             raise _RacingWriters() from error
@@ -376,10 +389,13 @@ def _release_previous(booking_id: int, now: datetime) -> None:
     )
     if previous is None or not previous.is_live_hold_at(now):
         return
-    for member in group_of(previous, lock=True):
+    members = group_of(previous, lock=True)
+    for member in members:
         _deactivate(member, BookingStatus.EXPIRED)
         record_event(member, "release", now)
     db.session.flush()
+    webhook_events.booking_changed(WebhookEventType.BOOKING_EXPIRED, members, now)
+    webhook_events.availability_of(members, now)
 
 
 def hold(request: HoldRequest) -> Booking:
@@ -413,6 +429,8 @@ def _hold(request: HoldRequest, *, clear_lapsed: bool = False) -> Booking:
         )
         expire_lapsed(now, resource_ids=plan.resource_ids, within=reach)
     bookings = _write_hold(service, request, plan, now)
+    webhook_events.booking_changed(WebhookEventType.BOOKING_HELD, bookings, now)
+    webhook_events.availability_of(bookings, now)
     _commit_keeping_rows()
     return bookings[0]
 
@@ -572,6 +590,8 @@ def _confirm(booking_id: int, customer: Customer | None) -> Booking:
     if booking.is_hold and booking.hold_has_lapsed(now):
         for member in members:
             _deactivate(member, BookingStatus.EXPIRED)
+        webhook_events.booking_changed(WebhookEventType.BOOKING_EXPIRED, members, now)
+        webhook_events.availability_of(members, now)
         db.session.commit()
         raise DomainError(errors.HOLD_EXPIRED)
     if booking.is_expired:
@@ -590,6 +610,7 @@ def _confirm(booking_id: int, customer: Customer | None) -> Booking:
             member.customer_phone = customer.phone
             member.notes = customer.notes
     outbox.record(members, now, customer=MessageKind.BOOKING_CONFIRMED, venue=MessageKind.VENUE_NEW)
+    webhook_events.booking_changed(WebhookEventType.BOOKING_CONFIRMED, members, now)
     db.session.commit()
     return booking
 
@@ -637,6 +658,8 @@ def _cancel(booking_id: int, manager_id: int | None, note: str, by_customer: boo
             customer=MessageKind.BOOKING_CANCELLED,
             venue=MessageKind.VENUE_CANCELLED,
         )
+    webhook_events.booking_changed(WebhookEventType.BOOKING_CANCELLED, members, now)
+    webhook_events.availability_of(members, now)
     db.session.commit()
     return booking
 
@@ -689,6 +712,8 @@ def _reschedule(booking_id: int, start: datetime, end: datetime | None) -> Booki
         within=engine.Interval(plan.parts[0].start - before, plan.parts[-1].end + after),
     )
     previous = (members[0].start_at, members[-1].end_at)
+    freed = [change for member in members for change in webhook_events.occupied(member)]
+    ranges = {member.id: (member.start_at, member.end_at) for member in members}
     for member, part in zip(members, plan.parts, strict=True):
         member.start_at, member.end_at = part.start, part.end
         member.calendar_sequence += 1
@@ -703,6 +728,9 @@ def _reschedule(booking_id: int, start: datetime, end: datetime | None) -> Booki
         venue=MessageKind.VENUE_MOVED,
         previous=previous,
     )
+    webhook_events.booking_changed(WebhookEventType.BOOKING_MOVED, members, now, previous=ranges)
+    webhook_events.availability_changed(booking.venue_id, freed, now)
+    webhook_events.availability_of(members, now)
     _commit_occupancies()
     return booking
 
@@ -782,6 +810,7 @@ def _move(
         raise DomainError(errors.PAST_CHANGE_CUTOFF)
     staff = {r.id: r for r in service.resources if r.is_staff}
     previous = (booking.start_at, booking.end_at)
+    freed = webhook_events.occupied(booking)
     booking.start_at, booking.end_at = start, end
     for occupancy in booking.occupancies:
         if occupancy.resource.is_staff:
@@ -809,6 +838,13 @@ def _move(
             venue=MessageKind.VENUE_MOVED,
             previous=previous,
         )
+    _flush_occupancies()  # the moved rows as written, for the events
+    if freed != webhook_events.occupied(booking):
+        webhook_events.booking_changed(
+            WebhookEventType.BOOKING_MOVED, [booking], now, previous={booking.id: previous}
+        )
+        webhook_events.availability_changed(booking.venue_id, freed, now)
+        webhook_events.availability_of([booking], now)
     _commit_occupancies()
     return booking
 

@@ -10,10 +10,10 @@ import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import current_app
 from flask_babel import get_locale
-from sqlalchemy.orm import Session
 
+from bookingsite import jobs
 from bookingsite.clock import utcnow
 from bookingsite.extensions import db
 from bookingsite.mail import compose
@@ -21,8 +21,6 @@ from bookingsite.models import Booking, BookingStatus, Message, MessageKind, Mes
 
 log = logging.getLogger(__name__)
 
-# Message ids written in a session's open transaction, handed over when it commits.
-_TO_HAND_OVER = "bookingsite.outbox"
 # How long an unfinished message may wait before the sweep hands it over again: a
 # recorded one not yet taken, a claim whose worker died mid-send, a retry never run.
 NOT_TAKEN_AFTER = timedelta(minutes=2)
@@ -53,7 +51,7 @@ def record(
         return
     db.session.add_all(messages)
     db.session.flush()  # their ids, for the hand-over after the commit
-    db.session.info.setdefault(_TO_HAND_OVER, []).extend(m.id for m in messages)
+    jobs.after_commit(jobs.deliver_later, [m.id for m in messages])
 
 
 def _message(
@@ -77,33 +75,8 @@ def send_again(message: Message) -> None:
     """A manager's retry of a failed message: it starts over with a fresh set of tries."""
     message.status = MessageStatus.PENDING
     message.next_attempt_at = None
-    db.session.info.setdefault(_TO_HAND_OVER, []).append(message.id)
+    jobs.after_commit(jobs.deliver_later, [message.id])
     db.session.commit()
-
-
-def _hand_over(message_ids: list[int]) -> None:
-    from bookingsite import jobs
-
-    for message_id in message_ids:
-        try:
-            jobs.deliver_later(message_id)
-        except Exception:  # noqa: BLE001 - the sweep hands it over later
-            log.exception("message %s not queued; the sweep will queue it", message_id)
-
-
-@sa.event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    message_ids = session.info.pop(_TO_HAND_OVER, None)
-    if message_ids and has_app_context():
-        _hand_over(message_ids)
-
-
-@sa.event.listens_for(Session, "after_transaction_end")
-def _after_transaction(session: Session, transaction: object) -> None:
-    # A commit has handed them over already (after_commit comes first); a rollback of
-    # the whole transaction took the rows with it.
-    if getattr(transaction, "parent", None) is None:
-        session.info.pop(_TO_HAND_OVER, None)
 
 
 def hand_over_unsent(now: datetime | None = None) -> int:
@@ -129,7 +102,7 @@ def hand_over_unsent(now: datetime | None = None) -> int:
     db.session.rollback()
     if message_ids:
         log.info("handing over %d unsent messages", len(message_ids))
-        _hand_over(message_ids)
+        jobs.hand_over(jobs.deliver_later, message_ids)
     return len(message_ids)
 
 
@@ -159,5 +132,5 @@ def send_bookings_list(email: str) -> None:
         message = _message(draft, venue_id=venue_id, booking_id=None, now=now)
         db.session.add(message)
         db.session.flush()
-        db.session.info.setdefault(_TO_HAND_OVER, []).append(message.id)
+        jobs.after_commit(jobs.deliver_later, [message.id])
     db.session.commit()

@@ -30,4 +30,51 @@
     });
   }
   document.addEventListener("DOMContentLoaded", function () { tick(); setInterval(tick, 1000); });
+  // The picker: after a day's times arrive, mark that day as the chosen one in the
+  // month, and keep it in view in the phone's strip of days.
+  function markChosenDay() {
+    var times = document.getElementById("day-times");
+    var month = document.getElementById("month");
+    if (!times || !month) { return; }
+    month.querySelectorAll("a[aria-current]").forEach(function (a) { a.removeAttribute("aria-current"); });
+    var chosen = month.querySelector('a[data-day="' + times.dataset.day + '"]');
+    if (chosen) { chosen.setAttribute("aria-current", "date"); }
+  }
+  function stripToChosen() {
+    var chosen = document.querySelector(".cal a[aria-current]");
+    var strip = chosen && chosen.closest(".cal");
+    if (strip && strip.scrollWidth > strip.clientWidth) {
+      strip.scrollLeft = chosen.parentElement.offsetLeft - 8;
+    }
+  }
+  document.addEventListener("htmx:afterSettle", function () { markChosenDay(); stripToChosen(); });
+  document.addEventListener("DOMContentLoaded", stripToChosen);
+
+  // A secret shown once (an API key): a button copies it. Without JavaScript the button
+  // stays hidden and the key is selected with a click, as any text.
+  function selectText(el) {
+    var range = document.createRange();
+    range.selectNodeContents(el);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("button[data-copy]").forEach(function (b) { b.hidden = false; });
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button[data-copy]") : null;
+    var source = button && document.getElementById(button.dataset.copy);
+    if (!source) { return; }
+    var status = document.getElementById(button.dataset.copyStatus);
+    function say(text) { if (status) { status.textContent = text || ""; } }
+    function failed() { selectText(source); say(button.dataset.copyFailed); }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+        say(button.dataset.copied);
+      }, failed);
+    } else {
+      failed();
+    }
+  });
 })();

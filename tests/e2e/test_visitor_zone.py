@@ -15,7 +15,7 @@ SIZES = {
     "desktop": {"viewport": {"width": 1280, "height": 900}},
     "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
 }
-BERLIN_ROOM = "/venues/spreeblick-rooms/meeting-room-1h?date=2026-03-02&view=day"
+BERLIN_ROOM = "/venues/spreeblick-rooms/meeting-room-1h?date=2026-03-02"
 
 
 @pytest.fixture(params=list(SIZES))
@@ -52,13 +52,15 @@ def test_new_york_visitor_books_a_berlin_room(site, page: Page, size, screenshot
     note = page.locator("#zone-differs")
     expect(note).to_contain_text("Your time zone, Eastern Time · New York, differs")
     # 10:00 in Berlin on Monday 2 March is 04:00 the same day in New York; the first
-    # slot, midnight in Berlin, is 6 PM on Sunday there.
+    # slot, 07:00 in Berlin (Room Bode's opening), is 1 AM there.
     ten = page.get_by_role("button", name=re.compile(r"Book March 2, 2026 at 10:00\sAM"))
     expect(ten).to_contain_text(re.compile(r"10:00\sAM\s+4:00\sAM your time"))
     expect(ten).to_have_accessible_name(
         re.compile(r"^Book March 2, 2026 at 10:00\sAM, 4:00\sAM your time$")
     )
-    expect(page.locator("button.slot").first).to_contain_text(re.compile(r"6:00\sPM Sun your"))
+    expect(page.locator("button.slot").first).to_contain_text(
+        re.compile(r"7:00\sAM\s+1:00\sAM your time")
+    )
     accessible(axe_violations)
     fits_the_screen(page)
     screenshot(f"zone-service-{size}")
@@ -85,15 +87,19 @@ def test_new_york_visitor_books_a_berlin_room(site, page: Page, size, screenshot
 
 
 def test_van_rental_reads_as_pick_up_and_return(site, page: Page, size, screenshot, axe_violations):
-    page.goto(f"{site.url}/venues/harbour-rentals/van?date=2026-03-02")
-    page.locator("a.slot[data-day='2026-03-03']").click()
+    page.goto(f"{site.url}/venues/harbour-rentals/van")
+    page.locator(".cal a[data-day='2026-03-03']").click()
     expect(page.locator(".rental-start")).to_have_text(re.compile(r"From 12:00\sAM Tue, Mar 3"))
-    back = page.locator("button[data-last-day='2026-03-04']")
+    back = page.locator("a.slot[data-last-day='2026-03-04']")
     expect(back).to_contain_text(re.compile(r"2 days · to 12:00\sAM Thu, Mar 5"))
+    back.click()
+    expect(page.locator("#choice")).to_contain_text(
+        re.compile(r"From 12:00\sAM Tue, Mar 3 to 12:00\sAM Thu, Mar 5, 2 days")
+    )
     accessible(axe_violations)
     fits_the_screen(page)
     screenshot(f"rental-van-ends-{size}")
-    back.click()
+    page.get_by_role("button", name="Reserve these days").click()
     expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
     expect(page.locator(".summary")).to_contain_text(
         re.compile(r"From 12:00\sAM Tue, Mar 3 to 12:00\sAM Thu, Mar 5, 2 days")

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from bookingsite import create_app
 from bookingsite.clock import FrozenClock, SystemClock
 from bookingsite.extensions import db
-from bookingsite.models import Manager, Partner, Venue
+from bookingsite.models import Manager, Partner, Scope, Venue
 
 
 def test_settings_layer_defaults_environment_then_mapping(monkeypatch, tmp_path):
@@ -58,11 +58,14 @@ def test_partners_create_prints_the_key_alone_on_the_last_line(app):
 
     runner = app.test_cli_runner()
     runner.invoke(args=["demo"])
-    result = runner.invoke(args=["partners", "create", "Acme", "--venue", "1", "--manage"])
+    result = runner.invoke(
+        args=["partners", "create", "Acme", "--venue", "1", "--scope", "book", "--scope", "manage"]
+    )
     assert result.exit_code == 0, result.output
     key = result.output.strip().splitlines()[-1]
     partner = partner_for_key(key)
-    assert partner is not None and partner.can_manage and [v.id for v in partner.venues] == [1]
+    assert partner is not None and partner.scopes == set(Scope)
+    assert partner.scopes_at(1) == set(Scope) and partner.scopes_at(2) is None
     assert key not in db.session.scalar(sa.select(Partner.key_hash))
 
 

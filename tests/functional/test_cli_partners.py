@@ -1,4 +1,5 @@
-"""`flask partners list | revoke | rotate`: the key lifecycle from the command line."""
+"""`flask partners list | scopes | limit | revoke | rotate`: the key lifecycle from the
+command line."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from bookingsite.accounts import create_partner, partner_for_key, record_key_use
+from bookingsite.accounts import EVERY_SCOPE, create_partner, partner_for_key, record_key_use
 from bookingsite.extensions import db
-from bookingsite.models import Partner
+from bookingsite.models import Partner, Scope
 from tests.factories import make_venue
 
 
@@ -24,9 +25,9 @@ def table(output: str) -> list[list[str]]:
 
 def test_list_shows_each_key_without_its_secret(app, clock):
     first, second = make_venue(), make_venue()
-    acme, acme_key = create_partner("Acme", [first, second], can_manage=True, now=clock.now())
+    acme, acme_key = create_partner("Acme", [first, second], scopes=EVERY_SCOPE, now=clock.now())
     clock.advance(timedelta(hours=2))
-    hotel, hotel_key = create_partner("Hotel app", [first], can_manage=False, now=clock.now())
+    hotel, hotel_key = create_partner("Hotel app", [first], now=clock.now())
     record_key_use(acme, clock.now())
     run(app, "revoke", str(hotel.id))
 
@@ -34,13 +35,24 @@ def test_list_shows_each_key_without_its_secret(app, clock):
 
     assert result.exit_code == 0, result.output
     assert table(result.output) == [
-        ["ID", "NAME", "KEY PREFIX", "VENUES", "SCOPE", "STATUS", "CREATED", "LAST USED"],
+        [
+            "ID",
+            "NAME",
+            "KEY PREFIX",
+            "SCOPES",
+            "VENUES",
+            "LIMIT",
+            "STATUS",
+            "CREATED",
+            "LAST USED",
+        ],
         [
             str(acme.id),
             "Acme",
             acme.key_prefix,
-            f"{first.id},{second.id}",
-            "manage",
+            "read,book,manage",
+            f"{first.id} {second.id}",
+            "default",
             "active",
             "2026-03-01T00:00:00Z",
             "2026-03-01T02:00:00Z",
@@ -49,8 +61,9 @@ def test_list_shows_each_key_without_its_secret(app, clock):
             str(hotel.id),
             "Hotel app",
             hotel.key_prefix,
+            "read,book",
             str(first.id),
-            "booking",
+            "default",
             "revoked",
             "2026-03-01T02:00:00Z",
             "never",
@@ -67,7 +80,7 @@ def test_list_without_partners(app):
 
 
 def test_revoke_by_id_refuses_the_key(app, clock):
-    partner, key = create_partner("Acme", [], can_manage=False, now=clock.now())
+    partner, key = create_partner("Acme", [], now=clock.now())
 
     result = run(app, "revoke", str(partner.id))
 
@@ -81,7 +94,7 @@ def test_revoke_by_id_refuses_the_key(app, clock):
 
 
 def test_rotate_by_prefix_prints_only_the_new_key_last(app, clock):
-    partner, old_key = create_partner("Acme", [make_venue()], can_manage=True, now=clock.now())
+    partner, old_key = create_partner("Acme", [make_venue()], scopes=EVERY_SCOPE, now=clock.now())
     record_key_use(partner, clock.now())
     old_prefix = partner.key_prefix
 
@@ -97,11 +110,11 @@ def test_rotate_by_prefix_prints_only_the_new_key_last(app, clock):
     rotated = db.session.get(Partner, partner.id)
     assert rotated.key_prefix == new_key[:12] != old_prefix
     assert rotated.last_used_at is None  # the new key has not been used yet
-    assert rotated.can_manage and len(rotated.venues) == 1
+    assert rotated.scopes == EVERY_SCOPE and len(rotated.venues) == 1
 
 
 def test_rotating_a_revoked_key_makes_the_partner_active_again(app, clock):
-    partner, _key = create_partner("Acme", [], can_manage=False, now=clock.now())
+    partner, _key = create_partner("Acme", [], now=clock.now())
     run(app, "revoke", str(partner.id))
 
     new_key = run(app, "rotate", str(partner.id)).output.strip().splitlines()[-1]
@@ -115,7 +128,7 @@ def test_rotating_a_revoked_key_makes_the_partner_active_again(app, clock):
     "key_id", ["42", "bk_notakey12", "9" * 40, ""], ids=["id", "prefix", "huge-id", "empty"]
 )
 def test_an_unknown_key_id_is_a_clear_error(app, clock, command, key_id):
-    partner, key = create_partner("Acme", [], can_manage=False, now=clock.now())
+    partner, key = create_partner("Acme", [], now=clock.now())
 
     result = run(app, command, key_id)
 
@@ -123,3 +136,28 @@ def test_an_unknown_key_id_is_a_clear_error(app, clock, command, key_id):
     assert "Invalid value for KEY_ID: no partner with id or key prefix" in result.output
     db.session.expire_all()
     assert partner_for_key(key).id == partner.id  # nothing changed
+
+
+def test_scopes_everywhere_and_at_one_venue_and_a_rate_limit(app, clock):
+    first, second = make_venue(), make_venue()
+    acme, _key = create_partner("Acme", [first, second], scopes=EVERY_SCOPE, now=clock.now())
+
+    assert run(app, "scopes", str(acme.id), "--venue", str(second.id)).exit_code == 0
+    assert run(app, "limit", acme.key_prefix, "120/minute").exit_code == 0
+    db.session.expire_all()
+    assert acme.scopes_at(first.id) == EVERY_SCOPE
+    assert acme.scopes_at(second.id) == {Scope.READ}
+    assert acme.rate_limit == "120/minute"
+    row = table(run(app, "list").output)[1]
+    assert row[3:6] == ["read,book,manage", f"{first.id} {second.id}(read)", "120/minute"]
+
+    # The key's own scopes bound every venue's.
+    assert run(app, "scopes", str(acme.id), "--scope", "book").exit_code == 0
+    db.session.expire_all()
+    assert acme.scopes_at(first.id) == {Scope.READ, Scope.BOOK}
+
+    refused = run(app, "limit", str(acme.id), "lots")
+    assert refused.exit_code != 0 and "600/minute" in refused.output
+    assert run(app, "limit", str(acme.id), "default").exit_code == 0
+    db.session.expire_all()
+    assert acme.rate_limit is None

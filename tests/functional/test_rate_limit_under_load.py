@@ -84,7 +84,7 @@ def hammer(url: str, path: str, headers: dict[str, str]) -> Counter[int]:
 def test_racing_requests_get_200_or_429_and_never_a_5xx(
     app, live_server, clock, storage, frequent_thread_switches
 ):
-    _partner, key = create_partner("Load", [], can_manage=False, now=clock.now())
+    _partner, key = create_partner("Load", [], now=clock.now())
     statuses = hammer(live_server.url, "/v1/venues", {"Authorization": f"Bearer {key}"})
     assert sum(statuses.values()) == THREADS * REQUESTS_PER_THREAD
     assert statuses == {200: BUDGET, 429: THREADS * REQUESTS_PER_THREAD - BUDGET}

@@ -26,9 +26,20 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from bookingsite import demo
+from bookingsite.accounts import create_partner, partner_for_key
 from bookingsite.clock import FrozenClock
 from bookingsite.extensions import db
-from bookingsite.models import Booking, Message, MessageKind, MessageStatus, Venue
+from bookingsite.models import (
+    Booking,
+    Message,
+    MessageKind,
+    MessageStatus,
+    Venue,
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from tests.factories import make_allocation
 from tests.functional.api.conftest import new_key
 
@@ -90,6 +101,9 @@ class Place:
     token: str
     allocation_id: int
     message_id: int
+    endpoint_id: int
+    delivery_id: int
+    partner_id: int
 
     def path_values(self) -> dict[str, str]:
         return {
@@ -100,6 +114,9 @@ class Place:
             "block_id": str(self.allocation_id),
             "allocation_id": str(self.allocation_id),
             "message_id": str(self.message_id),
+            "endpoint_id": str(self.endpoint_id),
+            "delivery_id": str(self.delivery_id),
+            "partner_id": str(self.partner_id),
             "venue_slug": self.venue_slug,
             "service_slug": self.service_slug,
             "token": self.token,
@@ -168,6 +185,8 @@ class Place:
             "api.list_resources": {"venueId": self.venue_id, "limit": 10},
             "api.list_services": {"venueId": self.venue_id, "limit": 10},
             "api.list_venues": {"limit": 10},
+            "api.list_webhook_endpoints": {"venueId": self.venue_id, "limit": 10},
+            "api.list_webhook_deliveries": {"limit": 10},
         }.get(endpoint, {})
 
     def api_body(self, endpoint: str) -> dict[str, Any]:
@@ -210,6 +229,14 @@ class Place:
             "api.find_slots": {"startTime": START, "endTime": END},
             "api.end_times": {"startTime": START},
             "api.free_days": {"firstDay": DAY, "lastDay": "2026-03-05"},
+            "api.create_webhook_endpoint": {
+                "venueId": self.venue_id,
+                "url": "https://hooks.example.org/in",
+                "eventTypes": ["booking.held"],
+            },
+            "api.patch_webhook_endpoint": {"eventTypes": ["booking.held"], "enabled": True},
+            "api.rotate_webhook_secret": {},
+            "api.redeliver_webhook": {},
         }
         if endpoint not in bodies:
             pytest.fail(f"give {endpoint} a valid body in Place.api_body")
@@ -330,7 +357,27 @@ def make_place(
         created_at=booking.created_at,
     )
     db.session.add(message)
-    db.session.flush()
+    # The key's endpoint with a failed delivery (as if registered and given up on).
+    endpoint = WebhookEndpoint(
+        venue_id=venue.id,
+        partner_id=partner_for_key(key).id,
+        url="https://hooks.example.org/in",
+        event_types=["booking.held"],
+        secret="whsec_ZnV6eg==",
+        created_at=booking.created_at,
+    )
+    event = WebhookEvent(
+        venue_id=venue.id, type="booking.held", payload="{}", created_at=booking.created_at
+    )
+    delivery = WebhookDelivery(
+        endpoint=endpoint,
+        event=event,
+        status=WebhookDeliveryStatus.FAILED,
+        created_at=booking.created_at,
+    )
+    db.session.add(delivery)
+    # A key of the venue alone, for its admin pages (the fuzzing key must keep working).
+    probe, _key = create_partner("Fuzz", [venue], now=booking.created_at)
     return Place(
         venue.id,
         venue.slug,
@@ -341,6 +388,9 @@ def make_place(
         booking.manage_token,
         allocation.id,
         message.id,
+        endpoint.id,
+        delivery.id,
+        probe.id,
     )
 
 

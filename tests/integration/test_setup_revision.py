@@ -33,6 +33,29 @@ def as_a_new_request(service_id: int):
     return load_service(service_id)
 
 
+def test_every_watched_table_has_its_triggers_at_head(app):
+    """SQLite's batch migrations rebuild a table without its triggers: a migration that
+    alters a watched table must install them again, and this notices if one does not."""
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            found = connection.execute(
+                sa.text(
+                    "SELECT DISTINCT event_object_table FROM information_schema.triggers"
+                    " WHERE trigger_name = 'setup_revision_bump'"
+                )
+            ).scalars()
+            assert set(found) == set(setup_revision.WATCHED_TABLES)
+        else:
+            found = connection.execute(
+                sa.text(
+                    "SELECT tbl_name, name FROM sqlite_master"
+                    " WHERE type = 'trigger' AND name LIKE 'setup_revision_%'"
+                )
+            ).all()
+            assert {table for table, _ in found} == set(setup_revision.WATCHED_TABLES)
+            assert len(found) == 3 * len(setup_revision.WATCHED_TABLES)
+
+
 def test_every_set_up_table_raises_the_revision(app):
     room = make_resource(weekly_hours=None)
     service = make_service([room])

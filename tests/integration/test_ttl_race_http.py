@@ -108,7 +108,7 @@ def test_confirm_and_rehold_at_the_ttl_boundary(app, backend, gunicorn):
     venue = make_venue(hold_ttl_minutes=1)
     room = make_resource(venue)
     svc = make_service([room], grid_step_minutes=60)
-    _partner, key = create_partner("race", [venue], can_manage=False, now=START)
+    _partner, key = create_partner("race", [venue], now=START)
     db.session.commit()
 
     def at(now: datetime) -> dict[str, str]:

@@ -6,7 +6,8 @@ minute, and every rule is read straight off its definition:
 * a wall-clock boundary is the first minute whose local wall time reaches it (which is
   the first occurrence in a fold, and the moment of the jump in a gap);
 * a minute is open if it lies between some period's opening and close;
-* a grid point is the first minute showing opening + k * step on the wall clock;
+* a grid point is the first minute showing opening + k * step on the wall clock (on the
+  clock: midnight of the opening's date + k * step, from the opening on);
 * a slot fits if every minute of it is open and no minute of its buffered range is busy.
 
 Slow and obviously correct: the differential test holds the engine to it, and the bench
@@ -20,6 +21,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from bookingsite.availability import Interval, Request, Resource, Slot
+from bookingsite.availability.model import Anchor
 
 MINUTE = timedelta(minutes=1)
 
@@ -105,21 +107,26 @@ class _Calendar:
     """One resource's open, busy and grid minutes around a window."""
 
     def __init__(
-        self, resource: Resource, window: Interval, step: int, travel: timedelta, venue: int | None
+        self,
+        resource: Resource,
+        window: Interval,
+        step: int,
+        travel: timedelta,
+        venue: int | None,
+        anchor: Anchor = Anchor.OPENING,
     ):
         clock = _clock(resource.hours.zone)
         self.open: set[int] = set()
         self.grid: set[int] = set()
         for open_wall, first, end in _periods(resource, clock, window):
             self.open.update(range(first, end))
+            origin = open_wall
+            if anchor is Anchor.CLOCK:
+                origin = datetime.combine(open_wall.date(), time(0))
             seen = set()
             for minute in range(first, end):
                 wall = clock.wall(minute)
-                if (
-                    wall >= open_wall
-                    and (wall - open_wall) // MINUTE % step == 0
-                    and wall not in seen
-                ):
+                if wall >= open_wall and (wall - origin) // MINUTE % step == 0 and wall not in seen:
                     seen.add(wall)
                     self.grid.add(minute)
         self.busy = _busy_minutes(resource, clock, window, travel, venue)
@@ -144,7 +151,9 @@ def reference_slots(req: Request, window: Interval, duration: timedelta) -> list
         (p for p in req.places if req.resource_id in (None, p.id) and req.guests <= p.capacity),
         key=lambda p: p.id,
     )
-    calendars = {p.id: _Calendar(p, window, step, timedelta(0), None) for p in places}
+    calendars = {
+        p.id: _Calendar(p, window, step, timedelta(0), None, policy.grid.anchor) for p in places
+    }
     staff = None
     if policy.required_skills:
         qualified = sorted(

@@ -22,6 +22,7 @@ from bookingsite.setup_rules import (
     Rule,
     ServicePolicy,
     SetupField,
+    StartAlignment,
     block_problems,
     free_slug,
     normalise_skills,
@@ -33,6 +34,7 @@ from bookingsite.setup_rules import (
 )
 
 F = SetupField
+CLOCK = StartAlignment.CLOCK
 ROOM = ChosenResource(is_staff=False)
 MASSEUR = ChosenResource(is_staff=True, skills=frozenset({"massage", "facial"}))
 FACIALIST = ChosenResource(is_staff=True, skills=frozenset({"facial"}))
@@ -69,6 +71,13 @@ def found(policy: ServicePolicy) -> list[tuple[SetupField, Rule]]:
         ),
         pytest.param(replace(DAILY, min_days=3, max_days=3), id="min-equals-max"),
         pytest.param(replace(DAILY, alignment_minutes=7), id="days-ignore-alignment"),
+        pytest.param(replace(FIXED, start_alignment=CLOCK, step_minutes=30), id="clock-step-30"),
+        pytest.param(replace(FIXED, start_alignment=CLOCK, step_minutes=45), id="clock-step-45"),
+        pytest.param(replace(FIXED, start_alignment=CLOCK), id="clock-step-is-the-hour"),
+        pytest.param(replace(FIXED, buffer_minutes=15), id="opening-steps-by-duration-plus-buffer"),
+        pytest.param(
+            replace(DAILY, start_alignment=CLOCK, buffer_minutes=15), id="clock-days-have-no-grid"
+        ),
     ],
 )
 def test_consistent_set_ups_pass(policy: ServicePolicy) -> None:
@@ -130,6 +139,21 @@ def test_consistent_set_ups_pass(policy: ServicePolicy) -> None:
             id="step-off-alignment",
         ),
         pytest.param(
+            replace(FIXED, start_alignment=CLOCK, step_minutes=75),
+            [(F.GRID_STEP_MINUTES, Rule.CLOCK_STEP_OFF_DAY)],
+            id="clock-step-off-day",
+        ),
+        pytest.param(
+            replace(FIXED, start_alignment=CLOCK, buffer_minutes=15),
+            [(F.GRID_STEP_MINUTES, Rule.CLOCK_STEP_OFF_DAY)],
+            id="clock-duration-plus-buffer-off-day",
+        ),
+        pytest.param(
+            replace(HOURLY, start_alignment=CLOCK, min_minutes=105),
+            [(F.GRID_STEP_MINUTES, Rule.CLOCK_STEP_OFF_DAY)],
+            id="clock-shortest-duration-off-day",
+        ),
+        pytest.param(
             replace(FIXED, lead_time_minutes=30 * 24 * 60 + 1),
             [(F.LEAD_TIME_MINUTES, Rule.LEAD_TIME_BEYOND_HORIZON)],
             id="lead-over-horizon",
@@ -183,6 +207,22 @@ def test_alignment_problems_carry_the_alignment() -> None:
     [problem] = service_problems(replace(FIXED, step_minutes=20))
     assert problem.params == {"n": 15}
     assert problem.message == "The step must be a multiple of the 15-minute alignment."
+
+
+def test_a_clock_step_off_the_day_is_quoted() -> None:
+    policy = replace(FIXED, start_alignment=CLOCK, variant_minutes=(30, 60), buffer_minutes=15)
+    [problem] = service_problems(policy)
+    assert problem.params == {"n": 75}  # 60 + 15; the 45 of the 30-minute option divides a day
+    assert problem.message == (
+        "Starts on the clock need a step that divides a day evenly, such as 15, 30 or 60 "
+        "minutes; the step here is 75 minutes."
+    )
+
+
+def test_start_alignments_are_the_engines_anchors() -> None:
+    from bookingsite.availability.model import Anchor
+
+    assert {a.value for a in StartAlignment} == {a.value for a in Anchor}
 
 
 def t(text: str) -> time:

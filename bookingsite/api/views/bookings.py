@@ -15,7 +15,7 @@ from bookingsite.api.routing import operation
 from bookingsite.booking import service as booking_service
 from bookingsite.booking.service import Customer, HoldRequest
 from bookingsite.clock import utcnow
-from bookingsite.models import Booking, BookingStatus, Channel
+from bookingsite.models import Booking, BookingStatus, Channel, Scope
 
 BOOKINGS = "Bookings"
 
@@ -39,6 +39,7 @@ def _customer(body: s.CustomerIn) -> Customer:
         errors.TOO_MANY_HOLDS,
         errors.BUSY,
     ),
+    scope=Scope.BOOK,
 )
 def create_booking(body: s.BookingIn) -> s.BookingOut:
     """Places a hold that lapses at `expiresAt` unless confirmed. A taken range answers
@@ -75,6 +76,7 @@ def create_booking(body: s.BookingIn) -> s.BookingOut:
     body=s.ConfirmIn,
     response=s.BookingOut,
     errors=(errors.HOLD_EXPIRED, errors.INVALID_STATE),
+    scope=Scope.BOOK,
 )
 def confirm_booking(booking_id: int, body: s.ConfirmIn) -> s.BookingOut:
     """Turns a live hold into a booking (and its linked days); confirming twice is
@@ -90,6 +92,7 @@ def confirm_booking(booking_id: int, body: s.ConfirmIn) -> s.BookingOut:
     summary="Cancel a booking",
     tag=BOOKINGS,
     response=s.BookingOut,
+    scope=Scope.BOOK,
 )
 def cancel_booking(booking_id: int) -> s.BookingOut:
     """Frees the range at once (and the linked days); cancelling twice is harmless."""

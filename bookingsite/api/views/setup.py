@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from bookingsite import errors
+from bookingsite.accounts import grant_venue
 from bookingsite.api import access, paging, present
 from bookingsite.api import schemas as s
 from bookingsite.api.parsing import invalid, setup_error
@@ -26,6 +27,7 @@ from bookingsite.models import (
     DurationMode,
     Resource,
     ResourceKind,
+    Scope,
     Service,
     ServiceVariant,
     Venue,
@@ -35,6 +37,7 @@ from bookingsite.setup_rules import (
     ChosenResource,
     Mode,
     ServicePolicy,
+    StartAlignment,
     block_problems,
     free_slug,
     resource_problems,
@@ -116,7 +119,7 @@ def _refuse_unconfirmed_deactivation(
     body=s.VenueIn,
     response=s.VenueOut,
     status=201,
-    manage=True,
+    scope=Scope.MANAGE,
 )
 def create_venue(body: s.VenueIn) -> s.VenueOut:
     """The venue joins the calling key's venues."""
@@ -140,7 +143,7 @@ def create_venue(body: s.VenueIn) -> s.VenueOut:
         body.name,
         sa.select(Venue.slug),
     )
-    access.partner().venues.append(venue)
+    grant_venue(access.partner(), venue)
     db.session.commit()
     return present.venue(venue)
 
@@ -176,7 +179,7 @@ VENUE_COLUMNS = {name: name for name in s.VenuePatch.model_fields} | {"locale": 
     tag=SETUP,
     body=s.VenuePatch,
     response=s.VenueOut,
-    manage=True,
+    scope=Scope.MANAGE,
 )
 def patch_venue(venue_id: int, body: s.VenuePatch) -> s.VenueOut:
     """Only the fields sent change; the slug stays. Availability follows at once (a new
@@ -200,7 +203,7 @@ def patch_venue(venue_id: int, body: s.VenuePatch) -> s.VenueOut:
     body=s.ResourceIn,
     response=s.ResourceOut,
     status=201,
-    manage=True,
+    scope=Scope.MANAGE,
 )
 def create_resource(body: s.ResourceIn) -> s.ResourceOut:
     """A room, court, kit, vehicle or staff member, with its working hours
@@ -272,7 +275,7 @@ RESOURCE_COLUMNS = {
     query=s.DeactivationQuery,
     response=s.ResourceOut,
     errors=(errors.HAS_FUTURE_BOOKINGS,),
-    manage=True,
+    scope=Scope.MANAGE,
 )
 def patch_resource(
     resource_id: int, body: s.ResourcePatch, query: s.DeactivationQuery
@@ -315,6 +318,7 @@ def _new_service(
         buffer_after_minutes=body.buffer_after_minutes,
         grid_alignment_minutes=body.grid_alignment_minutes,
         grid_step_minutes=body.grid_step_minutes,
+        start_alignment=body.start_alignment.value,
         lead_time_minutes=body.lead_time_minutes,
         horizon_days=body.horizon_days,
         required_skills=list(body.required_skills),
@@ -366,7 +370,7 @@ def _chosen(resources: Iterable[Resource]) -> list[ChosenResource]:
     body=s.ServiceIn,
     response=s.ServiceOut,
     status=201,
-    manage=True,
+    scope=Scope.MANAGE,
 )
 def create_service(body: s.ServiceIn) -> s.ServiceOut:
     """Either fixed `variants` (duration x guests) or a `durationRange` by the hour or
@@ -481,6 +485,8 @@ def _service_edit(service: Service, body: s.ServicePatch) -> ServiceEdit:
         max_days=span.max_days if isinstance(span, s.DayRange) else None,
         alignment_minutes=value("grid_alignment_minutes"),
         step_minutes=value("grid_step_minutes"),
+        start_alignment=StartAlignment(value("start_alignment")),
+        buffer_minutes=value("buffer_before_minutes") + value("buffer_after_minutes"),
         lead_time_minutes=value("lead_time_minutes"),
         horizon_days=value("horizon_days"),
         required_skills=frozenset(value("required_skills") or ()),
@@ -531,6 +537,7 @@ SERVICE_COLUMNS = {
         "buffer_after_minutes",
         "grid_alignment_minutes",
         "grid_step_minutes",
+        "start_alignment",
         "lead_time_minutes",
         "horizon_days",
         "cancel_cutoff_hours",
@@ -575,7 +582,7 @@ def _apply_service_edit(service: Service, body: s.ServicePatch, edit: ServiceEdi
     query=s.DeactivationQuery,
     response=s.ServiceOut,
     errors=(errors.HAS_FUTURE_BOOKINGS,),
-    manage=True,
+    scope=Scope.MANAGE,
 )
 def patch_service(
     service_id: int, body: s.ServicePatch, query: s.DeactivationQuery
@@ -606,7 +613,7 @@ def patch_service(
     body=s.AllocationIn,
     response=s.AllocationOut,
     status=201,
-    manage=True,
+    scope=Scope.MANAGE,
 )
 def create_allocation(body: s.AllocationIn) -> s.AllocationOut:
     """Maintenance, set-up, a private event, a lunch break: not bookable, respected by
@@ -691,7 +698,7 @@ def get_allocation(allocation_id: int) -> s.AllocationOut:
     summary="Remove an allocation",
     tag=SETUP,
     status=204,
-    manage=True,
+    scope=Scope.MANAGE,
 )
 def delete_allocation(allocation_id: int) -> None:
     db.session.delete(access.allocation(allocation_id))

@@ -11,8 +11,20 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from bookingsite.accounts import create_partner
 from bookingsite.extensions import db
-from bookingsite.models import Allocation, Message, MessageKind, MessageStatus
+from bookingsite.models import (
+    Allocation,
+    Message,
+    MessageKind,
+    MessageStatus,
+    Partner,
+    PartnerGrant,
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from tests.functional.admin.conftest import World, log_in, url
 
 OPEN = {"admin.login"}
@@ -48,6 +60,45 @@ def message_of(world: World) -> Message:
     return message
 
 
+def delivery_of(world: World) -> WebhookDelivery:
+    """A venue's webhook endpoint with a failed delivery, so that a URL missing its venue
+    check would answer (or send again) rather than 404."""
+    found = db.session.scalar(
+        sa.select(WebhookDelivery)
+        .join(WebhookEndpoint)
+        .where(WebhookEndpoint.venue_id == world.venue.id)
+    )
+    if found is None:
+        at = world.booking.created_at
+        endpoint = WebhookEndpoint(
+            venue_id=world.venue.id,
+            url="https://hooks.example.org/in",
+            event_types=["booking.held"],
+            secret="whsec_cHJvYmU=",
+            created_at=at,
+        )
+        event = WebhookEvent(
+            venue_id=world.venue.id, type="booking.held", payload="{}", created_at=at
+        )
+        found = WebhookDelivery(
+            endpoint=endpoint, event=event, status=WebhookDeliveryStatus.FAILED, created_at=at
+        )
+        db.session.add(found)
+        db.session.commit()
+    return found
+
+
+def partner_of(world: World) -> Partner:
+    """A key that reaches the venue alone, so that a key URL missing its venue check would
+    answer (or rotate, revoke) rather than 404."""
+    found = db.session.scalar(
+        sa.select(Partner).join(PartnerGrant).where(PartnerGrant.venue_id == world.venue.id)
+    )
+    if found is None:
+        found, _key = create_partner("Probe", [world.venue], now=world.booking.created_at)
+    return found
+
+
 def values_for(rule, world: World) -> dict:
     block = world.room.allocations[0] if world.room.allocations else Allocation(id=0)
     known = {
@@ -60,6 +111,11 @@ def values_for(rule, world: World) -> dict:
     }
     if "message_id" in rule.arguments:
         known["message_id"] = message_of(world).id
+    if "endpoint_id" in rule.arguments:
+        delivery = delivery_of(world)
+        known |= {"endpoint_id": delivery.endpoint_id, "delivery_id": delivery.id}
+    if "partner_id" in rule.arguments:
+        known["partner_id"] = partner_of(world).id
     missing = set(rule.arguments) - set(known)
     assert not missing, f"{rule.endpoint}: add {missing} to values_for"
     return {name: known[name] for name in rule.arguments}
@@ -117,6 +173,8 @@ def test_own_venue_with_another_venues_objects_is_404(app, client, world, other_
         "admin.reports",
         "admin.messages",
         "admin.venue_settings",
+        "admin.webhooks",
+        "admin.keys",
     ],
 )
 def test_own_venue_pages_open(admin, world, endpoint):

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from bookingsite.accounts import create_partner
+from bookingsite.accounts import BOOKING_SCOPES, EVERY_SCOPE, create_partner
 from bookingsite.clock import FrozenClock
 
 
@@ -40,7 +40,8 @@ class Api:
 
 
 def new_key(clock: FrozenClock, *, manage: bool, venues: list | None = None, name="p") -> str:
-    _partner, key = create_partner(name, venues or [], can_manage=manage, now=clock.now())
+    scopes = EVERY_SCOPE if manage else BOOKING_SCOPES
+    _partner, key = create_partner(name, venues or [], scopes=scopes, now=clock.now())
     return key
 
 

@@ -60,13 +60,29 @@ def add_booking(api: Api, ids: Ids) -> int:
     return _created(api.post("/v1/bookings", {"serviceId": ids["service"], "startTime": start}))
 
 
+def add_endpoint(api: Api, ids: Ids) -> int:
+    body = {
+        "venueId": ids["venue"],
+        "url": f"http://127.0.0.1:9/hook/{next(counter)}",
+        "eventTypes": ["booking.held"],
+    }
+    return _created(api.post("/v1/webhook-endpoints", body))
+
+
 LISTS: dict[str, Callable[[Api, Ids], int]] = {
     "/v1/venues": add_venue,
     "/v1/resources": add_resource,
     "/v1/services": add_service,
     "/v1/allocations": add_allocation,
     "/v1/bookings": add_booking,
+    "/v1/webhook-endpoints": add_endpoint,
 }
+
+
+@pytest.fixture
+def app_settings(app_settings: dict) -> dict:
+    # Endpoints point at a loopback port (never called here).
+    return app_settings | {"WEBHOOKS_ALLOW_PRIVATE_TARGETS": True}
 
 
 def test_every_list_is_paged() -> None:

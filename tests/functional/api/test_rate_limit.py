@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
+from bookingsite.extensions import db
+from bookingsite.models import Partner
 from tests.functional.api.conftest import Api
 
 
@@ -28,3 +31,12 @@ def test_the_fourth_call_in_a_minute_gets_429_with_retry_after(api: Api, other_a
     assert api.post("/v1/venues", {"name": "V", "timezone": "UTC"}).status_code == 429
     # Another key has its own budget.
     assert other_api.get("/v1/venues").status_code == 200
+
+
+def test_a_key_s_own_limit_replaces_the_api_s(api: Api, other_api: Api) -> None:
+    partners = db.session.scalars(sa.select(Partner).order_by(Partner.id))
+    for partner, limit in zip(partners, ["2/minute", "5/minute"], strict=True):
+        partner.rate_limit = limit
+    db.session.commit()
+    assert [api.get("/v1/venues").status_code for _ in range(3)] == [200, 200, 429]
+    assert [other_api.get("/v1/venues").status_code for _ in range(6)] == [200] * 5 + [429]
