@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel.core import Locale, UnknownLocaleError, get_global
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import (
     format_skeleton,
     format_timedelta,
@@ -15,7 +19,7 @@ from babel.dates import (
 )
 from babel.dates import format_time as babel_format_time
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_time, get_locale, ngettext, refresh
+from flask_babel import get_locale, ngettext, refresh
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import LanguageAccept
@@ -70,17 +74,39 @@ def select_timezone() -> str:
     return venue.timezone if venue is not None else "UTC"
 
 
+@lru_cache(maxsize=64)
+def _regional(language: str, territory: str | None) -> Locale | None:
+    try:
+        return Locale.parse(f"{language}_{territory}") if territory else None
+    except (UnknownLocaleError, ValueError):
+        return None
+
+
+def dates_locale(zone: str) -> Locale:
+    """The page's language; on admin pages (g.regional_dates), written the way the
+    zone's country writes dates and times: an English page about a Berlin venue reads
+    "02/12/2026, 09:00" (en_DE), not "12/2/26, 9:00 AM"."""
+    locale = get_locale()
+    if has_request_context() and g.get("regional_dates"):
+        territory = get_global("zone_territories").get(zone)
+        return _regional(locale.language, territory if territory != "ZZ" else None) or locale
+    return locale
+
+
 def local_time(instant: datetime, zone: str, fmt: str = "short") -> str:
-    return format_time(instant.astimezone(ZoneInfo(zone)).replace(tzinfo=None), fmt, rebase=False)
+    local = instant.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    return babel_format_time(local, fmt, locale=dates_locale(zone))
 
 
 def local_date(instant: datetime, zone: str, fmt: str = "full") -> str:
-    return format_date(instant.astimezone(ZoneInfo(zone)).date(), fmt)
+    return babel_format_date(
+        instant.astimezone(ZoneInfo(zone)).date(), fmt, locale=dates_locale(zone)
+    )
 
 
 def local_datetime(instant: datetime, zone: str, fmt: str = "medium") -> str:
     # Kept aware: the long formats name the zone ("Central European Standard Time").
-    return format_datetime(instant.astimezone(ZoneInfo(zone)), fmt, rebase=False)
+    return babel_format_datetime(instant.astimezone(ZoneInfo(zone)), fmt, locale=dates_locale(zone))
 
 
 def zone_name(zone: str, at: datetime | None = None) -> str:

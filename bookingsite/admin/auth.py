@@ -66,6 +66,8 @@ def _add_venue_id(endpoint: str, values: dict[str, Any]) -> None:
 
 @bp.before_request
 def _require_manager() -> Response | None:
+    # Managers read their venue's dates the way its country writes them (i18n).
+    g.regional_dates = True
     if request.endpoint in OPEN_ENDPOINTS:
         return None
     if not current_user.is_authenticated:

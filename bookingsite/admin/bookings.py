@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -475,10 +476,17 @@ CSV_COLUMNS = (
 )
 
 
+# Digits and a phone number's punctuation: no letters, so no function or cell reference a
+# spreadsheet could run. "+49 30 1234567" stays as written.
+_NUMBER_LIKE = re.compile(r"[+\-]?[0-9 ().\-/]*")
+
+
 def _cell(value: object) -> str:
-    """Text that a spreadsheet would run as a formula is quoted."""
+    """Text that a spreadsheet would run as a formula is quoted; a phone number is not."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER_LIKE.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def _iso(instant: datetime | None, zone=None) -> str:

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from babel.dates import format_skeleton
 from flask import g, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from bookingsite.admin import bp
@@ -22,7 +21,7 @@ from bookingsite.availability import RecurringBlock, block_instants
 from bookingsite.bounds import clamp_day
 from bookingsite.clock import local_day_range, utcnow
 from bookingsite.extensions import db
-from bookingsite.i18n import local_date
+from bookingsite.i18n import dates_locale, local_date
 from bookingsite.models import (
     Allocation,
     Booking,
@@ -93,11 +92,15 @@ def window_for(day: date, view: str, zone: str) -> Window:
 
 
 def hour_label(instant: datetime, zone: str) -> str:
-    """A compact local hour in the visitor's language: "3 PM", "15 Uhr", "15 h"."""
+    """A compact local hour in the page's language, written as in the venue's country:
+    "3 PM" in New York, "15:00" for Berlin (in English as in German)."""
     local = instant.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
-    locale = get_locale()
-    hour = "h" if "h" in locale.time_formats["short"].pattern else "H"
-    return format_skeleton(hour if local.minute == 0 else hour + "m", local, locale=locale)
+    locale = dates_locale(zone)
+    if "h" in locale.time_formats["short"].pattern:
+        skeleton = "h" if local.minute == 0 else "hm"
+    else:
+        skeleton = "Hm"
+    return format_skeleton(skeleton, local, locale=locale)
 
 
 def ticks_for(window: Window, view: str, zone: str) -> list[Tick]:

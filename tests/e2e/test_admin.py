@@ -210,4 +210,4 @@ def test_timeline_navigates_with_htmx_and_real_urls(page: Page, live_server, app
     page.go_back()
     expect(page).to_have_url(re.compile(r"date=2026-03-28"))
     page.reload()  # the pushed URL works on its own
-    expect(page.locator(".timeline-title")).to_contain_text("March 28, 2026")
+    expect(page.locator(".timeline-title")).to_contain_text("28 March 2026")

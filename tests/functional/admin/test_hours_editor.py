@@ -208,8 +208,8 @@ def test_several_periods_and_a_closed_day_are_saved_and_used_by_availability(adm
     assert hours["tue"] == [["09:00", "11:00"], ["14:00", "16:00"]]
     assert hours["wed"] == [] and hours["thu"] == [["08:00", "20:00"]]
     tuesday = offered(world, TUESDAY, app)
-    assert tuesday[0] == "9:00\u202fAM" and "2:00\u202fPM" in tuesday
-    assert "12:00\u202fPM" not in tuesday and "8:00\u202fAM" not in tuesday
+    assert tuesday[0] == "09:00" and "14:00" in tuesday
+    assert "12:00" not in tuesday and "08:00" not in tuesday
     assert offered(world, date(2026, 3, 4), app) == []  # closed
     # The page shows the days back: Wednesday ticked closed, Tuesday's two rows.
     values = form_values(page(admin.get(hours_path(world))))
@@ -310,7 +310,7 @@ def test_the_preview_shows_the_coming_week_without_saving(admin, world, app):
     assert "Not saved yet." in html and world.service.name in html
     assert stored_hours(world.room.id) == ROOM_HOURS
     shown = preview_times(html, "Tue, Mar 3")
-    assert shown[0] == "9:00\u202fAM" and "12:00\u202fPM" not in shown
+    assert shown[0] == "09:00" and "12:00" not in shown
     wednesday = html.split('id="preview"')[1].split("Wed, Mar 4")[1].split("</tr>")[0]
     assert "<li>" not in wednesday  # closed
     assert "Sat, Mar 7" in html and "Sun, Mar 8" not in html  # seven days from today
@@ -336,7 +336,7 @@ def test_the_preview_of_around_the_clock_and_of_set_hours(admin, world, mode):
     assert response.status_code == 200
     tuesday = preview_times(page(response), "Tue, Mar 3")
     if mode == "always":
-        assert tuesday[0] == "12:00\u202fAM" and "11:00\u202fPM" in tuesday
+        assert tuesday[0] == "00:00" and "23:00" in tuesday
     else:
-        assert tuesday[0] == "9:00\u202fAM" and "11:00\u202fAM" not in tuesday
+        assert tuesday[0] == "09:00" and "11:00" not in tuesday
     assert stored_hours(world.room.id) == ROOM_HOURS

@@ -10,6 +10,7 @@ import pytest
 from bookingsite.admin.timeline import SegmentKind, Window, build_lanes, window_for
 from bookingsite.booking import service
 from bookingsite.booking.service import Customer, HoldRequest
+from bookingsite.extensions import db
 from tests.factories import make_allocation
 from tests.functional.admin.conftest import MONDAY_10, url
 
@@ -64,23 +65,32 @@ def hour_labels(html: str) -> list[str]:
     ]
 
 
+def test_hour_marks_are_written_as_in_the_venue_s_country(admin, world):
+    """An English page: a Berlin venue's hours as Germany writes them, a New York venue's
+    as the United States does."""
+    assert hour_labels(page(timeline(admin, world, date="2026-03-02")))[13] == "13:00"
+    world.venue.timezone = "America/New_York"
+    db.session.commit()
+    assert hour_labels(page(timeline(admin, world, date="2026-03-02")))[13] == "1 PM"
+
+
 def test_a_normal_day_has_24_hour_marks(admin, world):
     labels = hour_labels(page(timeline(admin, world, date="2026-03-02")))
-    assert len(labels) == 24 and labels[:3] == ["12 AM", "1 AM", "2 AM"]
+    assert len(labels) == 24 and labels[:3] == ["00:00", "01:00", "02:00"]
 
 
 def test_spring_forward_day_has_23_hours_and_skips_2am(admin, world):
     html = page(timeline(admin, world, date="2026-03-29"))
     labels = hour_labels(html)
     assert len(labels) == 23
-    assert labels[:3] == ["12 AM", "1 AM", "3 AM"]
+    assert labels[:3] == ["00:00", "01:00", "03:00"]
     assert "this day has 23 hours" in html
 
 
 def test_fall_back_day_has_25_hours_and_2am_twice(admin, world):
     html = page(timeline(admin, world, date="2026-10-25"))
     labels = hour_labels(html)
-    assert len(labels) == 25 and labels[1:5] == ["1 AM", "2 AM", "2 AM", "3 AM"]
+    assert len(labels) == 25 and labels[1:5] == ["01:00", "02:00", "02:00", "03:00"]
 
 
 def test_opening_hours_follow_the_wall_clock_on_dst_days(app, world):
@@ -152,7 +162,7 @@ def test_htmx_requests_get_the_partial_and_history_restores_the_page(admin, worl
 @pytest.mark.parametrize("value", ["not-a-date", "2026-13-01"])
 def test_a_bad_date_falls_back_to_today(admin, world, value):
     html = page(timeline(admin, world, date=value))
-    assert "Sunday, March 1, 2026" in html
+    assert "Sunday, 1 March 2026" in html
 
 
 def test_window_positions_are_fractions_of_elapsed_time():
