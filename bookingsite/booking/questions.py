@@ -27,6 +27,9 @@ from bookingsite.errors import DomainError
 from bookingsite.models import Service, ServiceVariant
 
 MINUTE = timedelta(minutes=1)
+ONE_DAY = timedelta(days=1)
+# How many days `next_free_day` asks the engine about at once, for daily ranges.
+MONTH_CHUNK = timedelta(days=30)
 
 
 def invalid(field: str, message: str) -> DomainError:
@@ -286,3 +289,95 @@ def _days_window(question: Question, first: date, last: date) -> tuple[datetime,
     earlier) to the end of the longest run that may start on `last`."""
     zone, longest = question.zone, question.service.max_days
     return local_day_range(first - timedelta(days=1), last + timedelta(days=longest), zone)
+
+
+# The customer's month ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayState:
+    """One local date of a month calendar: how many starts are free on it (fixed and
+    hourly: slots starting that day; daily: 1 when the whole day is free), or why none."""
+
+    day: date
+    free: int = 0
+    reason: engine.Reason | None = None  # None when free, or when the day is past
+    past: bool = False
+
+    @property
+    def is_free(self) -> bool:
+        return self.free > 0
+
+
+def day_states(
+    question: Question, first_day: date, last_day: date, now: datetime
+) -> list[DayState]:
+    """Each local date from `first_day` to `last_day` (venue zone): free or why not. Days
+    before today (venue zone) are past, without asking the engine."""
+    zone = question.zone
+    today = local_date(now, zone)
+    past = [DayState(d, past=True) for d in days_between(first_day, min(last_day, today - ONE_DAY))]
+    first = max(first_day, today)
+    if first > last_day:
+        return past
+    window_start, window_end = local_day_range(first, last_day, zone)
+    duration = question.duration
+    counts: dict[date, int] = dict.fromkeys(days_between(first, last_day), 0)
+    if duration is None:
+        req = question.request(*_days_window(question, first, last_day), now)
+        for day_slot in engine.day_slots(req, first, last_day):
+            if day_slot.day in counts:
+                counts[day_slot.day] = 1
+    else:
+        req = question.request(window_start, window_end + duration, now)
+        tz = ZoneInfo(zone)
+        window = engine.Interval(window_start, window_end + duration)
+        for slot in engine.find_slots(req, window, duration):
+            day = slot.start.astimezone(tz).date()
+            if day in counts:
+                counts[day] += 1
+    return past + [
+        DayState(day, free=n) if n else DayState(day, reason=engine.day_reason(req, day, duration))
+        for day, n in counts.items()
+    ]
+
+
+def day_slots_on(question: Question, day: date, now: datetime) -> list[engine.Slot]:
+    """Fixed and hourly: the slots that start on one local date (venue zone), by start."""
+    duration = question.duration
+    if duration is None:
+        return []
+    window_start, window_end = local_day_range(day, day, question.zone)
+    req = question.request(window_start, window_end + duration, now)
+    found = engine.find_slots(req, engine.Interval(window_start, window_end + duration), duration)
+    return [s for s in found if s.start < window_end]
+
+
+def day_reason_on(question: Question, day: date, now: datetime) -> engine.Reason:
+    """Why one local date offers nothing (the engine's commonest reason)."""
+    window_start, window_end = local_day_range(day, day, question.zone)
+    if question.duration is None:
+        req = question.request(*_days_window(question, day, day), now)
+    else:
+        req = question.request(window_start, window_end + question.duration, now)
+    return engine.day_reason(req, day, question.duration)
+
+
+def next_free_day(question: Question, after: date, now: datetime) -> date | None:
+    """The first local date from `after` on which something is free, up to the horizon:
+    the first start's date (fixed and hourly), or the first whole free day (daily)."""
+    zone = question.zone
+    start = max(local_day_range(after, after, zone)[0], now)
+    if question.duration is not None:
+        slot = next_available(question, start, now)
+        return local_date(slot.start, zone) if slot else None
+    last = local_date(now + timedelta(days=question.service.horizon_days), zone)
+    first = max(after, local_date(now, zone))
+    while first <= last:
+        chunk_end = min(first + MONTH_CHUNK, last)
+        req = question.request(*_days_window(question, first, chunk_end), now)
+        found = engine.day_slots(req, first, chunk_end)
+        if found:
+            return found[0].day
+        first = chunk_end + ONE_DAY
+    return None

@@ -35,10 +35,18 @@ from bookingsite.errors import DomainError
 from bookingsite.extensions import limiter
 from bookingsite.i18n import local_date, local_time
 from bookingsite.mail import outbox
-from bookingsite.models import Booking
+from bookingsite.models import Booking, Service
 from bookingsite.public import bp
 from bookingsite.public.forms import FindBookingForm, RescheduleForm, instant_or_none
-from bookingsite.public.picker import Move, grid_context, grid_query, picker_error
+from bookingsite.public.picker import (
+    DAY,
+    MONTH,
+    Move,
+    grid_context,
+    grid_query,
+    picker_error,
+    picker_part_response,
+)
 from bookingsite.public.views import booking_or_404
 from bookingsite.web import error_response, is_htmx, render_page, see_other
 
@@ -127,12 +135,8 @@ def cancel(token: str):
 # A new time -----------------------------------------------------------------------------
 
 
-@bp.route("/bookings/<token>/reschedule", methods=["GET", "POST"])
-def reschedule(token: str):
-    """The picker for a new time (GET, with the grid's query string), and the chosen
-    time (POST: its start; the end follows from the booking)."""
-    booking = booking_or_404(token)
-    now = utcnow()
+def _move_or_refusal(booking: Booking, now) -> tuple[Move, Service, DomainError | None]:
+    """The booking's group as a move, its service, and why it may not move (or None)."""
     move = Move.of(bookings.group_of(booking))
     service = load_service(move.booking.service_id)
     refusal: DomainError | None = None
@@ -145,6 +149,16 @@ def reschedule(token: str):
             move.question(service)
         except DomainError:
             refusal = DomainError(errors.TOO_LATE_TO_CHANGE)
+    return move, service, refusal
+
+
+@bp.route("/bookings/<token>/reschedule", methods=["GET", "POST"])
+def reschedule(token: str):
+    """The picker for a new time (GET, with the grid's query string), and the chosen
+    time (POST: its start; the end follows from the booking)."""
+    booking = booking_or_404(token)
+    now = utcnow()
+    move, service, refusal = _move_or_refusal(booking, now)
     if refusal is not None:
         if request.method == "GET":
             return _to_manage_page(booking, refusal.message)
@@ -178,6 +192,33 @@ def reschedule(token: str):
     return render_page(
         "public/reschedule.html", "public/_booking_panel.html", status=status, **shown, **context
     )
+
+
+@bp.get("/bookings/<token>/reschedule/days")
+def reschedule_days(token: str):
+    """The new time's month (and a rental's chosen days), as the service page's."""
+    return _reschedule_part(token, MONTH)
+
+
+@bp.get("/bookings/<token>/reschedule/times")
+def reschedule_times(token: str):
+    """The new time's day: its start times."""
+    return _reschedule_part(token, DAY)
+
+
+def _reschedule_part(token: str, part: str):
+    booking = booking_or_404(token)
+    now = utcnow()
+    move, service, refusal = _move_or_refusal(booking, now)
+    if refusal is not None:
+        return (
+            _refused(booking, refusal) if is_htmx() else _to_manage_page(booking, refusal.message)
+        )
+    query = grid_query(service, request.args)
+    if is_htmx():
+        return picker_part_response(part, grid_context(service, query, now, move=move, part=part))
+    context = grid_context(service, query, now, move=move)
+    return render_page("public/reschedule.html", "", **context)
 
 
 def _days_not_free(days: int) -> DomainError:

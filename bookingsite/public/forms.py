@@ -45,10 +45,16 @@ class GridQueryForm(FlaskForm):
         csrf = False
 
     date = DateField(_l("Date"), validators=[Optional()])
+    # The month a calendar shows ("2026-03"); by default the chosen date's.
+    month = StringField(_l("Month"), validators=[Optional(), Regexp(r"^\d{4}-\d{2}$")])
     view = SelectField(
         _l("Show"),
-        choices=[SelectChoice("week", _l("Week")), SelectChoice("day", _l("Day"))],
-        default="week",
+        choices=[
+            SelectChoice("month", _l("Month")),
+            SelectChoice("week", _l("Week")),
+            SelectChoice("day", _l("Day")),
+        ],
+        default="month",
         validators=[Optional()],
     )
     variant = SelectField(_l("Option"), coerce=int, validate_choice=True, validators=[Optional()])
@@ -58,6 +64,7 @@ class GridQueryForm(FlaskForm):
     resource = SelectField(_l("Place"), coerce=int, validators=[Optional()])
     start = StringField(_l("Start"), validators=[Optional(), valid_instant])
     start_day = DateField(_l("First day"), validators=[Optional()])
+    end_day = DateField(_l("Last day"), validators=[Optional()])
 
 
 class HoldForm(FlaskForm):

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from bookingsite.booking import service as bookings
+from bookingsite.booking.inputs import load_service
 from bookingsite.booking.reasons import reason_text
 from bookingsite.booking.service import Customer, HoldRequest
 from bookingsite.booking.terms import cancel_terms, change_terms
@@ -34,14 +35,18 @@ from bookingsite.public import bp
 from bookingsite.public.forms import CheckoutForm, HoldForm, instant_or_none
 from bookingsite.public.money import money
 from bookingsite.public.picker import (
+    DAY,
+    MONTH,
+    FragmentCache,
     asks_guests,
     grid_context,
     grid_query,
     picker_error,
+    picker_part_response,
     visitor_zone,
 )
 from bookingsite.safe_redirect import same_site_path
-from bookingsite.web import render_page, see_other
+from bookingsite.web import is_htmx, render_page, see_other
 
 # The visitor's live hold: a new hold replaces it (one per browser session).
 VISITOR_HOLD_KEY = "hold_id"
@@ -129,16 +134,15 @@ def _venue_or_404(slug: str) -> Venue:
 
 
 def _service_or_404(venue_slug: str, service_slug: str) -> Service:
-    service = db.session.scalar(
-        sa.select(Service)
+    """An active service by its slugs, with its venue, options and places: one lookup of
+    its id, then the question layer's loader, which copies this process's set-up of the
+    service while the set-up revision says it is current."""
+    service_id = db.session.scalar(
+        sa.select(Service.id)
         .join(Venue)
         .where(Venue.slug == venue_slug, Service.slug == service_slug, Service.active)
-        .options(
-            selectinload(Service.venue),
-            selectinload(Service.resources),
-            selectinload(Service.variants),
-        )
     )
+    service = load_service(service_id) if service_id is not None else None
     if service is None:
         abort(404)
     g.venue = service.venue
@@ -195,6 +199,33 @@ def service(venue_slug: str, service_slug: str):
     return render_page(
         "public/service.html", "public/_booking_panel.html", **context, **_terms_of(service)
     )
+
+
+@bp.get("/venues/<venue_slug>/<service_slug>/days")
+def service_days(venue_slug: str, service_slug: str):
+    """A month's day states (and a rental's chosen days): what a click on the month's
+    arrows or a rental's day fetches. Without htmx, the whole page."""
+    return _picker_part(venue_slug, service_slug, MONTH)
+
+
+@bp.get("/venues/<venue_slug>/<service_slug>/times")
+def service_times(venue_slug: str, service_slug: str):
+    """One day's start times: what a click on a day of the month fetches."""
+    return _picker_part(venue_slug, service_slug, DAY)
+
+
+def _picker_part(venue_slug: str, service_slug: str, part: str):
+    now = utcnow()
+    if is_htmx() and (kept := FragmentCache.get(now)) is not None:
+        return kept
+    service = _service_or_404(venue_slug, service_slug)
+    query = grid_query(service, request.args)
+    if is_htmx():
+        context = grid_context(service, query, now, part=part)
+        return FragmentCache.put(now, picker_part_response(part, context))
+    # A shared or reloaded fragment URL: the whole page, in the same state.
+    context = grid_context(service, query, now)
+    return render_page("public/service.html", "", **context, **_terms_of(service))
 
 
 @bp.post("/venues/<venue_slug>/<service_slug>/hold")

@@ -96,12 +96,19 @@ def test_hourly_range_meeting_room(site, page: Page, screenshot):
     assert booking.end_at - booking.start_at == timedelta(hours=3)
 
 
-def test_daily_camera_kit_rental(site, page: Page, screenshot):
-    page.goto(f"{site.url}/venues/harbour-rentals/camera-kit?date=2026-03-02")
-    page.locator("a.slot[data-day='2026-03-03']").click()
-    expect(page.get_by_role("heading", name=re.compile("Return on which day"))).to_be_visible()
+def test_daily_camera_kit_rental(site, page: Page, screenshot, axe_violations):
+    page.goto(f"{site.url}/venues/harbour-rentals/camera-kit")
+    expect(page.get_by_role("heading", name="Choose your pick-up day")).to_be_visible()
+    page.locator(".cal a[data-day='2026-03-03']").click()  # the pick-up day
+    expect(page).to_have_url(re.compile(r"start_day=2026-03-03"))
+    expect(page.locator(".rental-start")).to_contain_text("Pick up")
+    page.locator("a.slot[data-last-day='2026-03-05']").click()  # the return day
+    expect(page).to_have_url(re.compile(r"end_day=2026-03-05"))
+    expect(page.locator("#choice")).to_contain_text("3 days")
+    expect(page.locator(".cal li.in a[data-day='2026-03-04']")).to_be_visible()
+    accessible(axe_violations)
     screenshot("service-daily-ends")
-    page.locator("button[data-last-day='2026-03-05']").click()
+    page.get_by_role("button", name="Reserve these days").click()
     fill_checkout(page)
     expect(page.get_by_text("Confirmed")).to_be_visible()
     group = bookings()
@@ -110,9 +117,11 @@ def test_daily_camera_kit_rental(site, page: Page, screenshot):
 
 
 def test_van_around_the_clock_over_several_days(site, page: Page):
-    page.goto(f"{site.url}/venues/harbour-rentals/van?date=2026-03-02")
-    page.locator("a.slot[data-day='2026-03-04']").click()
-    page.locator("button[data-last-day='2026-03-09']").click()
+    page.goto(f"{site.url}/venues/harbour-rentals/van")
+    page.locator(".cal a[data-day='2026-03-04']").click()
+    page.locator("a.slot[data-last-day='2026-03-09']").click()
+    expect(page.locator("#choice")).to_contain_text("6 days")
+    page.get_by_role("button", name="Reserve these days").click()
     fill_checkout(page)
     expect(page.get_by_text("Confirmed")).to_be_visible()
     [booking] = bookings()

@@ -23,9 +23,14 @@ pytestmark = pytest.mark.usefixtures("demo_venues")
 
 @pytest.fixture
 def starts(client) -> list[str]:
-    """Free starts of room 1 on 2 March, from the grid itself."""
+    """Free starts of room 1 on 2 March, from the grid itself, each at least an hour and
+    its 15-minute reset after the one before (so that no two of them overlap)."""
     page = client.get(f"{ROOMS}?view=day&date=2026-03-02&resource=1").get_data(as_text=True)
-    return slot_starts(page)
+    apart: list[str] = []
+    for start in slot_starts(page):
+        if not apart or parse_instant(start) >= parse_instant(apart[-1]) + timedelta(minutes=75):
+            apart.append(start)
+    return apart
 
 
 def statuses() -> list[BookingStatus]:

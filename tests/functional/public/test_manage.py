@@ -22,6 +22,7 @@ from tests.functional.public.test_pages import (
     fresh_visitor,
     hold,
     hold_error,
+    rental_run,
 )
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -314,14 +315,15 @@ def test_reschedule_an_hourly_booking_keeps_its_length(client):
 
 
 def test_reschedule_linked_rental_days_keeps_their_number(client):
-    page = client.get(f"{KIT}?start_day=2026-03-03&date=2026-03-02").get_data(as_text=True)
-    end = re.search(r'name="end" value="([^"]+)" data-last-day="2026-03-05"', page).group(1)
-    token = book(client, KIT, start="2026-03-02T22:00:00Z", end=end)  # 09:00 in Sydney
+    _page, start, end = rental_run(client, KIT, "2026-03-03", "2026-03-05")
+    assert start == "2026-03-02T22:00:00Z"  # 09:00 in Sydney
+    token = book(client, KIT, start=start, end=end)
     assert len(rows_of(token)) == 3
 
     picker = client.get(f"/bookings/{token}/reschedule?start_day=2026-03-10&date=2026-03-09")
     html = picker.get_data(as_text=True)
-    assert "your current first day" not in html  # 3 March is not in this week
+    # The month marks the booking's current first day, 3 March.
+    assert re.search(r'<li class="[^"]*current"><a [^>]*data-day="2026-03-03"', html)
     start, last_day = re.search(
         r'<button name="start" value="([^"]+)" data-last-day="([^"]+)">Move my booking', html
     ).groups()
@@ -340,9 +342,7 @@ def test_reschedule_linked_rental_days_keeps_their_number(client):
 
 
 def test_reschedule_an_around_the_clock_rental_keeps_its_days(client):
-    page = client.get(f"{VAN}?start_day=2026-03-04&date=2026-03-02").get_data(as_text=True)
-    start = re.search(r'name="start" value="([^"]+)"', page.split("ends-title")[-1]).group(1)
-    end = re.search(r'name="end" value="([^"]+)" data-last-day="2026-03-09"', page).group(1)
+    _page, start, end = rental_run(client, VAN, "2026-03-04", "2026-03-09")
     token = book(client, VAN, start=start, end=end)
     picker = client.get(f"/bookings/{token}/reschedule").get_data(as_text=True)
     assert "your current first day" in picker
@@ -362,9 +362,7 @@ def test_reschedule_an_around_the_clock_rental_keeps_its_days(client):
 
 
 def test_a_rental_run_that_is_not_free_is_refused(app, client):
-    page = client.get(f"{VAN}?start_day=2026-03-04&date=2026-03-02").get_data(as_text=True)
-    start = re.search(r'name="start" value="([^"]+)"', page.split("ends-title")[-1]).group(1)
-    end = re.search(r'name="end" value="([^"]+)" data-last-day="2026-03-05"', page).group(1)
+    page, start, end = rental_run(client, VAN, "2026-03-04", "2026-03-05")
     mine = book(client, VAN, start=start, end=end)  # 4 and 5 March
     # Someone else has the van on 12 March: three days from the 10th do not fit.
     book(fresh_visitor(app), VAN, start="2026-03-11T13:00:00Z", end="2026-03-12T13:00:00Z")

@@ -46,6 +46,18 @@ def fresh_visitor(app: Flask) -> FlaskClient:
     return client
 
 
+def rental_run(client, url: str, start_day: str, last_day: str, prefix: str = "") -> tuple:
+    """A rental picked in the range picker (pick-up day, then return day): the page, and
+    the start and end its "Reserve these days" form posts."""
+    html = client.get(f"{prefix}{url}?start_day={start_day}&end_day={last_day}").get_data(
+        as_text=True
+    )
+    choice = html.split('class="choice"')[1]
+    start = re.search(r'name="start" value="([^"]+)"', choice).group(1)
+    end = re.search(rf'name="end" value="([^"]+)" data-last-day="{last_day}"', choice).group(1)
+    return html, start, end
+
+
 def hold(client, url: str, **fields):
     page = client.get(url + "?date=" + fields.pop("date", "2026-03-02")).get_data(as_text=True)
     data = {"csrf_token": csrf_of(page), "guests": 1} | fields
@@ -297,19 +309,13 @@ def test_no_500_on_malformed_query_strings(client, base, query):
 
 
 def test_daily_rental_offers_end_days_and_books_linked_days(client):
-    page = client.get(f"{KIT}?start_day=2026-03-03&date=2026-03-02").get_data(as_text=True)
-    ends = re.findall(r'name="end" value="([^"]+)" data-last-day="([^"]+)"', page)
-    assert [day for _, day in ends] == [
-        "2026-03-03",
-        "2026-03-04",
-        "2026-03-05",
-        "2026-03-06",
-        "2026-03-07",
-    ]
-    start = re.search(r'name="start" value="([^"]+)"', page.split("ends-title")[-1]).group(1)
+    page = client.get(f"{KIT}?start_day=2026-03-03").get_data(as_text=True)
+    returns = re.findall(r'data-last-day="([^"]+)">', page)
+    assert returns == ["2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06", "2026-03-07"]
+    page, start, end = rental_run(client, KIT, "2026-03-03", "2026-03-05")
+    assert "Pick up Tue, Mar 3 from 9:00\u202fAM · return Thu, Mar 5 by 6:00\u202fPM" in page
     response = client.post(
-        f"{KIT}/hold",
-        data={"csrf_token": csrf_of(page), "start": start, "end": ends[2][0], "guests": 1},
+        f"{KIT}/hold", data={"csrf_token": csrf_of(page), "start": start, "end": end, "guests": 1}
     )
     assert response.status_code == 303
     assert db.session.scalar(sa.select(sa.func.count(Booking.id))) == 3

@@ -14,6 +14,7 @@ from flask import Flask
 from bookingsite.extensions import db
 from bookingsite.i18n import local_datetime
 from bookingsite.models import Venue
+from tests.functional.public.test_pages import rental_run
 
 ROOMS = "/venues/spreeblick-rooms/meeting-room-1h"
 KIT = "/venues/harbour-rentals/camera-kit"
@@ -94,10 +95,11 @@ def test_each_slots_spoken_name_holds_every_time_it_shows(client):
 
 
 def test_a_second_line_on_another_date_names_its_weekday(client):
-    # Midnight in Berlin on Monday 2 March is 6 PM on Sunday in New York.
-    html = page(client, BERLIN_DAY, zone_cookie="America%2FNew_York")
-    first = next(b for b in slot_buttons(html) if 'value="2026-03-01T23:00:00Z"' in b)
-    assert "6:00\u202fPM Sun your time" in first
+    # 8 AM in New York on Monday 2 March is midnight on Tuesday in Sydney.
+    court = "/venues/riverside-tennis/court?date=2026-03-02"
+    html = page(client, court, zone_cookie="Australia%2FSydney")
+    eight = next(b for b in slot_buttons(html) if 'value="2026-03-02T13:00:00Z"' in b)
+    assert "12:00\u202fAM Tue your time" in eight
 
 
 def test_zone_names_follow_the_visitors_language(client):
@@ -177,8 +179,15 @@ def test_past_days_say_past(client):
 
 
 def test_past_days_of_a_rental_say_past(client):
-    html = page(client, f"{KIT}?date=2026-02-27")
+    html = page(client, f"{KIT}?date=2026-02-27&view=week")
     assert re.findall(r'<p class="muted reason">([^<]*)</p>', html)[:2] == ["past", "past"]
+    month = page(client, f"{KIT}?month=2026-02")
+    assert re.findall(
+        r'<li class="past"><a[^>]*data-day="2026-02-2[78]"[^>]*>.*?<i>(\w+)</i>', month
+    ) == [
+        "past",
+        "past",
+    ]
 
 
 def test_the_venue_page_lists_closing_days(client, demo_venues):
@@ -227,14 +236,13 @@ def test_healthz_names_the_zone_rules_in_use(client):
 
 
 def test_an_around_the_clock_rental_is_spelled_out(client):
-    html = page(client, f"{VAN}?date=2026-03-02&start_day=2026-03-03")
+    html = page(client, f"{VAN}?start_day=2026-03-03")
     assert "12:00\u202fAM–12:00\u202fAM" not in html
-    assert "around the clock" in html
-    assert '<p class="rental-start">From 12:00\u202fAM Tue, Mar 3</p>' in html
-    two_days = re.search(r'data-last-day="2026-03-04">(.*?)</button>', html).group(1)
+    assert '<h2 id="range-title" class="rental-start">From 12:00\u202fAM Tue, Mar 3</h2>' in html
+    two_days = re.search(r'data-last-day="2026-03-04">(.*?)</a>', html).group(1)
     assert "2 days · to 12:00\u202fAM Thu, Mar 5 · A$300.00" in two_days
-    end = re.search(r'name="end" value="([^"]+)" data-last-day="2026-03-04"', html).group(1)
-    start = re.search(r'name="start" value="([^"]+)"', html.split("ends-title")[-1]).group(1)
+    html, start, end = rental_run(client, VAN, "2026-03-03", "2026-03-04")
+    assert "From 12:00\u202fAM Tue, Mar 3 to 12:00\u202fAM Thu, Mar 5, 2 days" in html
     held = client.post(
         f"{VAN}/hold", data={"csrf_token": csrf_of(html), "start": start, "end": end}
     )
@@ -243,11 +251,16 @@ def test_an_around_the_clock_rental_is_spelled_out(client):
 
 
 def test_a_rental_with_hours_says_pick_up_and_return(client):
-    html = page(client, f"{KIT}?date=2026-03-02&start_day=2026-03-03")
-    assert "pick up from 9:00\u202fAM" in html
-    assert '<p class="rental-start">Pick up Tue, Mar 3 from 9:00\u202fAM</p>' in html
-    three_days = re.search(r'data-last-day="2026-03-05">(.*?)</button>', html).group(1)
+    html = page(client, f"{KIT}?start_day=2026-03-03")
+    assert (
+        '<h2 id="range-title" class="rental-start">Pick up Tue, Mar 3 from 9:00\u202fAM</h2>'
+        in html
+    )
+    three_days = re.search(r'data-last-day="2026-03-05">(.*?)</a>', html).group(1)
     assert "3 days · return by 6:00\u202fPM · A$270.00" in three_days
+    html = rental_run(client, KIT, "2026-03-03", "2026-03-05")[0]
+    assert "Pick up Tue, Mar 3 from 9:00\u202fAM · return Thu, Mar 5 by 6:00\u202fPM" in html
+    assert "3 days · <strong>A$270.00</strong>" in html
 
 
 @pytest.mark.parametrize(
@@ -261,9 +274,7 @@ def test_guests_asked_only_where_they_can_matter(client, url, asked):
 
 
 def test_guests_not_asked_at_checkout_for_places_of_one(client):
-    html = page(client, f"{KIT}?date=2026-03-02&start_day=2026-03-03")
-    end = re.search(r'name="end" value="([^"]+)" data-last-day="2026-03-03"', html).group(1)
-    start = re.search(r'name="start" value="([^"]+)"', html.split("ends-title")[-1]).group(1)
+    html, start, end = rental_run(client, KIT, "2026-03-03", "2026-03-03")
     held = client.post(
         f"{KIT}/hold", data={"csrf_token": csrf_of(html), "start": start, "end": end}
     )
