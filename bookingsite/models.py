@@ -870,3 +870,30 @@ class WebhookDelivery(db.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (WebhookDeliveryStatus.SUCCEEDED, WebhookDeliveryStatus.FAILED)
+
+
+class AvailabilityChange(db.Model):
+    """A range of a resource's time whose availability changed: written by triggers on
+    every table availability is read from (bookingsite/availability_changes.py), read
+    by partners as a feed in (txid, id) order."""
+
+    __tablename__ = "availability_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The writing transaction (PostgreSQL's pg_current_xact_id; 0 on SQLite, where id
+    # order is commit order): the feed's order, with the id.
+    txid: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venues.id", ondelete="CASCADE"))
+    # No foreign keys: the history outlives a resource, a service or a link.
+    resource_id: Mapped[int]
+    # Set when the change is a service's (its set-up, or a link to the resource).
+    service_id: Mapped[int | None]
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # None: open-ended (set-up changes, recurring blocks).
+    end_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        # The feed's read and its position (the ETag of slot answers).
+        sa.Index("ix_availability_changes_venue_position", "venue_id", "txid", "id"),
+    )

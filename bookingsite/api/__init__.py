@@ -46,4 +46,4 @@ from bookingsite.api import access  # noqa: E402
 # One budget per key for the whole API, not one per endpoint.
 limiter.shared_limit(_rate_limit, scope="api", key_func=access.rate_limit_key)(bp)
 
-from bookingsite.api.views import availability, bookings, docs, setup, webhooks  # noqa: E402, F401
+from bookingsite.api.views import availability, bookings, changes, docs, setup, webhooks  # noqa: E402, F401

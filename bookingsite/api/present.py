@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bookingsite import availability as engine
 from bookingsite.api import schemas as s
+from bookingsite.availability_changes import Change as AvailabilityChange
 from bookingsite.booking.inputs import WEEKDAY_KEYS
 from bookingsite.clock import format_instant
 from bookingsite.models import (
@@ -221,4 +222,13 @@ def webhook_delivery(row: WebhookDelivery) -> s.WebhookDeliveryOut:
         next_attempt_at=row.next_attempt_at,
         delivered_at=row.delivered_at,
         payload=json.loads(row.event.payload),
+    )
+
+
+def availability_change(change: AvailabilityChange) -> s.AvailabilityChangeOut:
+    return s.AvailabilityChangeOut(
+        resource_id=change.resource_id,
+        service_ids=list(change.service_ids),
+        start_time=change.start,
+        end_time=change.end,
     )

@@ -936,3 +936,36 @@ class ErrorBody(Out):
 
 class ErrorOut(Out):
     error: ErrorBody
+
+
+# --- availability changes ---------------------------------------------------------------
+
+
+class ChangesQuery(Schema):
+    venue_id: Id | None = Field(
+        None, description="The venue whose changes to follow; absent: every venue of the key."
+    )
+    cursor: Cursor | None = Field(
+        None,
+        description="Opaque: the previous answer's `nextCursor`, as given (anything else is "
+        "refused with 422 on `cursor`); absent: from the feed's first change.",
+    )
+    limit: Annotated[int, Field(ge=1, le=100)] = Field(50, description="At most this many.")
+
+
+class AvailabilityChangeOut(Out):
+    resource_id: int
+    service_ids: list[int] = Field(
+        description="The services the resource serves (and the one whose link to it "
+        "changed, if that was the change): ask them again over the range."
+    )
+    start_time: Instant
+    end_time: Instant | None = Field(description="Null: open-ended, from startTime on.")
+
+
+class AvailabilityChangeList(Out):
+    data: list[AvailabilityChangeOut]
+    next_cursor: str = Field(
+        description="Always set: pass it back as `cursor` to hear of later changes; the "
+        "cursor sent (or one at the feed's current end) when there is nothing new."
+    )

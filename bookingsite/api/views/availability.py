@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
+from flask import Response, request
 from flask_babel import gettext as _
+from pydantic import BaseModel
 
 from bookingsite import availability as engine
+from bookingsite import availability_changes
 from bookingsite.api import access, present
 from bookingsite.api import schemas as s
 from bookingsite.api.parsing import invalid
-from bookingsite.api.routing import operation
+from bookingsite.api.routing import operation, render
 from bookingsite.booking import questions
 from bookingsite.clock import utcnow
+from bookingsite.extensions import db
 from bookingsite.models import Service
 
 AVAILABILITY = "Availability"
@@ -34,6 +41,33 @@ def _zones(service: Service) -> dict[int, str]:
     return {r.id: r.zone for r in service.resources}
 
 
+def _etag(service: Service, body: BaseModel, now: datetime) -> str:
+    """What a search's answer depends on: the question (service and body), the venue's
+    availability changes and set-up revision (one statement), and `now` floored to the
+    service's grid alignment (the lead time and horizon move with it). Equal tags, equal
+    answers — but for a lapsed hold not yet marked expired, which keeps the range taken
+    in a kept answer (stale on the safe side) until the sweep records it, and for lead
+    time crossing a start that is not on the alignment's clock multiples."""
+    version = availability_changes.version(db.session, service.venue_id)
+    bucket = int(now.timestamp()) // (60 * service.grid_alignment_minutes)
+    key = f"{service.id}|{version}|{bucket}|{body.model_dump_json()}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _conditional(service: Service, body: BaseModel, answer: Callable[[datetime], Any]) -> Response:
+    """The answer with its ETag; 304 with no body when `If-None-Match` names it. The tag
+    is read before the answer, so that it is never newer than what it labels (a change
+    in between makes the next request's tag differ)."""
+    now = utcnow()
+    tag = _etag(service, body, now)
+    if request.if_none_match.contains_weak(tag):
+        response = Response(status=304)
+    else:
+        response = render(answer(now), 200)
+    response.set_etag(tag)
+    return response
+
+
 def _duration(duration_ms: int | None) -> timedelta | None:
     if duration_ms is not None and duration_ms % 60_000:
         raise invalid("durationMs", _("Give whole minutes."))
@@ -49,12 +83,16 @@ def _duration(duration_ms: int | None) -> timedelta | None:
     body=s.SlotsQuery,
     response=s.SlotsOut,
 )
-def find_slots(service_id: int, body: s.SlotsQuery) -> present.Wire:
+def find_slots(service_id: int, body: s.SlotsQuery) -> Response:
     """The bookable slots lying wholly inside the window, on the service's grid, with
     its buffers, lead time, horizon, blocks and bookings applied. Fixed services search
     the option lasting `durationMs` (default: the shortest); hourly ranges their minimum;
     daily ranges list each whole free day. Local times are in the resource's zone, which
-    each slot names in `timezone` (the answer's own `timezone` is the venue's)."""
+    each slot names in `timezone` (the answer's own `timezone` is the venue's).
+
+    The answer carries an `ETag`: send it back in `If-None-Match` and the answer is
+    `304` with no body while the venue's availability, the set-up and the time bucket
+    (the grid alignment) are the same. The same holds for end-times and days."""
     service = access.service(service_id)
     window = _window(body.start_time, body.end_time, end_field="endTime")
     question = questions.ask(
@@ -64,8 +102,12 @@ def find_slots(service_id: int, body: s.SlotsQuery) -> present.Wire:
         resource_id=body.resource_id,
         duration_field="durationMs",
     )
-    found = questions.slots(question, window, utcnow())
-    return present.slots_answer(service.venue.timezone, found, _zones(service))
+
+    def answer(now: datetime) -> present.Wire:
+        found = questions.slots(question, window, now)
+        return present.slots_answer(service.venue.timezone, found, _zones(service))
+
+    return _conditional(service, body, answer)
 
 
 @operation(
@@ -77,7 +119,7 @@ def find_slots(service_id: int, body: s.SlotsQuery) -> present.Wire:
     body=s.EndTimesQuery,
     response=s.EndTimesOut,
 )
-def end_times(service_id: int, body: s.EndTimesQuery) -> s.EndTimesOut:
+def end_times(service_id: int, body: s.EndTimesQuery) -> Response:
     """Hourly ranges: from the minimum to the maximum duration in steps of the grid
     alignment, cut at the first conflict. Daily ranges: the end of each possible run of
     whole days. Empty when the start itself is not bookable. Each end's `localEndTime` is
@@ -86,7 +128,13 @@ def end_times(service_id: int, body: s.EndTimesQuery) -> s.EndTimesOut:
     if service.is_fixed:
         raise invalid("startTime", _("This service has fixed options; see its variants."))
     question = questions.ask(service, guests=body.guests, resource_id=body.resource_id)
-    start, now, zones = body.start_time, utcnow(), _zones(service)
+    return _conditional(service, body, lambda now: _end_times(service, question, body, now))
+
+
+def _end_times(
+    service: Service, question: questions.Question, body: s.EndTimesQuery, now: datetime
+) -> s.EndTimesOut:
+    start, zones = body.start_time, _zones(service)
     if service.is_hourly:
         options = [(o.end, o.resource_id) for o in questions.end_options(question, start, now)]
     else:
@@ -117,7 +165,7 @@ def end_times(service_id: int, body: s.EndTimesQuery) -> s.EndTimesOut:
     body=s.DaysQuery,
     response=s.DaysOut,
 )
-def free_days(service_id: int, body: s.DaysQuery) -> s.DaysOut:
+def free_days(service_id: int, body: s.DaysQuery) -> Response:
     """Daily ranges: each local date whose whole working period is free, with the last
     days a run starting there may end on (min to max days, cut at the first busy day)."""
     service = access.service(service_id)
@@ -126,9 +174,15 @@ def free_days(service_id: int, body: s.DaysQuery) -> s.DaysOut:
     if (body.last_day - body.first_day).days >= MAX_DAYS:
         raise invalid("lastDay", _("Ask for at most %(n)d days at once.", n=MAX_DAYS))
     question = questions.ask(service, resource_id=body.resource_id)
+    return _conditional(service, body, lambda now: _free_days(service, question, body, now))
+
+
+def _free_days(
+    service: Service, question: questions.Question, body: s.DaysQuery, now: datetime
+) -> s.DaysOut:
     zone = service.venue.timezone
     days = []
-    for slot, runs in questions.free_days(question, body.first_day, body.last_day, utcnow()):
+    for slot, runs in questions.free_days(question, body.first_day, body.last_day, now):
         days.append(
             s.DayOut(
                 day=slot.day,

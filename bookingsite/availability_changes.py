@@ -1,0 +1,411 @@
+"""The availability-change feed: which resource's time changed, over which range, in an
+order a partner can follow without missing a row.
+
+What is recorded. Triggers write the rows, not the code, so that every writer (API,
+admin, CLI, sweeps, another process, a hand-written UPDATE) is seen:
+- `occupancies`: a row inserted active, deleted while active, turning active or
+  inactive, or an active row whose resource or range changes: its range, old and new.
+  Occupancies follow their booking's status in the same statement (integrity.py), so a
+  hold, cancellation, expiry (sweep or not), move or reschedule is recorded through
+  them. Confirming a hold changes nothing (its occupancy stays active over the same
+  range), so it records nothing.
+- `allocations` (blocks): inserted, updated (old and new) or deleted: the block's range;
+  a recurring block (weekdays set) repeats from its first start with no end the
+  trigger could compute cheaply (its `repeat_until` is a local date), so it is recorded
+  open-ended (`end_at` NULL, "from its start on").
+- set-up that changes availability without touching those tables: an update of a
+  resource's hours, exceptions, capacity, zone, kind, skills or active flag; an update
+  of a service or an insert/update/delete of its options (one row per resource it
+  uses); a resource linked to or unlinked from a service (`service_id` says which). These
+  are recorded open-ended from a day before the database's now (a day of margin for
+  any clock skew between the database and the web servers: no slot starts before now).
+
+A lapsed hold blocks nothing from its expiry on, but is recorded only when it is marked
+expired (by the sweep, or by a hold on its resource): until then a partner's copy is
+stale on the safe side (it shows the range as taken).
+
+Order. Each row stores the writing transaction's id in `txid`; the feed is read in
+(txid, id) order, and a cursor is the last (txid, id) served.
+- PostgreSQL: ids are handed out when a row is inserted, not when it commits: a
+  transaction may insert id 50 and commit after id 60 was read. So rows carry
+  `pg_current_xact_id()` and a read serves only rows whose transaction id is below the
+  xmin of its own snapshot (every transaction below it has finished, so no row can
+  later appear before the last one served); rows of transactions still running, and
+  any after them, wait for the next poll.
+- SQLite: one writer at a time (the project opens write transactions with BEGIN
+  IMMEDIATE), so a transaction that commits later also inserts later: id order is
+  commit order. `txid` is 0 there and the order is the id's.
+
+The rows stay: the feed keeps the whole history (a venue's deletion removes its rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from bookingsite.models import AvailabilityChange, SetupRevision, service_resources
+
+# Tables whose triggers record changes, and the SQLite triggers each has.
+SQLITE_TRIGGERS = {
+    "occupancies": ("insert", "update", "delete"),
+    "allocations": ("insert", "update", "delete"),
+    "resources": ("update",),
+    "services": ("update",),
+    "service_variants": ("insert", "update", "delete"),
+    "service_resources": ("insert", "delete"),
+}
+WATCHED_TABLES = tuple(SQLITE_TRIGGERS)
+TRIGGER_PREFIX = "availability_changes_"
+# Columns of a resource that its availability depends on (its name does not count).
+_RESOURCE_COLUMNS = "weekly_hours, hour_exceptions, capacity, active, timezone, kind, skills"
+_RECURRING = "{row}.weekdays IS NOT NULL AND CAST({row}.weekdays AS TEXT) <> 'null'"
+
+# --- SQLite -----------------------------------------------------------------------------
+
+# UTC text in SQLAlchemy's format for the UTCDateTime columns (text order is time order).
+_SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now') || '000'"
+_SQLITE_FROM_NOW = "strftime('%Y-%m-%d %H:%M:%S.000000', 'now', '-1 day')"
+
+
+def _sqlite_record(
+    resource: str, start: str, end: str, *, service: str = "NULL", where: str = "1"
+) -> str:
+    return (
+        "INSERT INTO availability_changes"
+        " (txid, venue_id, resource_id, service_id, start_at, end_at, created_at)"
+        f" SELECT 0, r.venue_id, r.id, {service}, {start}, {end}, {_SQLITE_NOW}"
+        f" FROM resources r WHERE r.id = {resource} AND ({where});"
+    )
+
+
+def _sqlite_record_service(service: str) -> str:
+    """One open-ended row per resource the service uses."""
+    return (
+        "INSERT INTO availability_changes"
+        " (txid, venue_id, resource_id, service_id, start_at, end_at, created_at)"
+        f" SELECT 0, r.venue_id, r.id, {service}, {_SQLITE_FROM_NOW}, NULL, {_SQLITE_NOW}"
+        " FROM service_resources sr JOIN resources r ON r.id = sr.resource_id"
+        f" WHERE sr.service_id = {service};"
+    )
+
+
+def _allocation_end(row: str) -> str:
+    return f"CASE WHEN {_RECURRING.format(row=row)} THEN NULL ELSE {row}.end_at END"
+
+
+_OCCUPANCY_MOVED = (
+    "OLD.active IS NOT NEW.active OR OLD.resource_id IS NOT NEW.resource_id"
+    " OR OLD.start_at IS NOT NEW.start_at OR OLD.end_at IS NOT NEW.end_at"
+)
+
+SQLITE_INSTALL = (
+    f"CREATE TRIGGER {TRIGGER_PREFIX}occupancies_insert AFTER INSERT ON occupancies"
+    " WHEN NEW.active BEGIN "
+    + _sqlite_record("NEW.resource_id", "NEW.start_at", "NEW.end_at")
+    + " END",
+    f"CREATE TRIGGER {TRIGGER_PREFIX}occupancies_delete AFTER DELETE ON occupancies"
+    " WHEN OLD.active BEGIN "
+    + _sqlite_record("OLD.resource_id", "OLD.start_at", "OLD.end_at")
+    + " END",
+    f"CREATE TRIGGER {TRIGGER_PREFIX}occupancies_update"
+    " AFTER UPDATE OF active, resource_id, start_at, end_at ON occupancies"
+    f" WHEN (OLD.active OR NEW.active) AND ({_OCCUPANCY_MOVED}) BEGIN "
+    + _sqlite_record("OLD.resource_id", "OLD.start_at", "OLD.end_at", where="OLD.active")
+    + " "
+    + _sqlite_record("NEW.resource_id", "NEW.start_at", "NEW.end_at", where="NEW.active")
+    + " END",
+    f"CREATE TRIGGER {TRIGGER_PREFIX}allocations_insert AFTER INSERT ON allocations BEGIN "
+    + _sqlite_record("NEW.resource_id", "NEW.start_at", _allocation_end("NEW"))
+    + " END",
+    f"CREATE TRIGGER {TRIGGER_PREFIX}allocations_delete AFTER DELETE ON allocations BEGIN "
+    + _sqlite_record("OLD.resource_id", "OLD.start_at", _allocation_end("OLD"))
+    + " END",
+    f"CREATE TRIGGER {TRIGGER_PREFIX}allocations_update AFTER UPDATE ON allocations BEGIN "
+    + _sqlite_record("OLD.resource_id", "OLD.start_at", _allocation_end("OLD"))
+    + " "
+    + _sqlite_record("NEW.resource_id", "NEW.start_at", _allocation_end("NEW"))
+    + " END",
+    f"CREATE TRIGGER {TRIGGER_PREFIX}resources_update"
+    f" AFTER UPDATE OF {_RESOURCE_COLUMNS} ON resources BEGIN "
+    + _sqlite_record("NEW.id", _SQLITE_FROM_NOW, "NULL")
+    + " END",
+    f"CREATE TRIGGER {TRIGGER_PREFIX}services_update AFTER UPDATE ON services BEGIN "
+    + _sqlite_record_service("NEW.id")
+    + " END",
+    *(
+        f"CREATE TRIGGER {TRIGGER_PREFIX}service_variants_{event} AFTER {event.upper()}"
+        f" ON service_variants BEGIN {_sqlite_record_service(f'{row}.service_id')} END"
+        for event, row in (("insert", "NEW"), ("update", "NEW"), ("delete", "OLD"))
+    ),
+    *(
+        f"CREATE TRIGGER {TRIGGER_PREFIX}service_resources_{event} AFTER {event.upper()}"
+        " ON service_resources BEGIN "
+        + _sqlite_record(
+            f"{row}.resource_id", _SQLITE_FROM_NOW, "NULL", service=f"{row}.service_id"
+        )
+        + " END"
+        for event, row in (("insert", "NEW"), ("delete", "OLD"))
+    ),
+)
+SQLITE_UNINSTALL = tuple(
+    f"DROP TRIGGER IF EXISTS {TRIGGER_PREFIX}{table}_{event}"
+    for table, events in SQLITE_TRIGGERS.items()
+    for event in events
+)
+
+# --- PostgreSQL -------------------------------------------------------------------------
+
+_PG_TXID = "pg_current_xact_id()::text::bigint"
+_PG_FROM_NOW = "now() - interval '1 day'"
+
+
+def _pg_record(resource: str, start: str, end: str, *, service: str = "NULL") -> str:
+    return (
+        "INSERT INTO availability_changes"
+        " (txid, venue_id, resource_id, service_id, start_at, end_at, created_at)"
+        f" SELECT {_PG_TXID}, r.venue_id, r.id, {service}, {start}, {end}, now()"
+        f" FROM resources r WHERE r.id = {resource};"
+    )
+
+
+def _pg_record_service(service: str) -> str:
+    return (
+        "INSERT INTO availability_changes"
+        " (txid, venue_id, resource_id, service_id, start_at, end_at, created_at)"
+        f" SELECT {_PG_TXID}, r.venue_id, r.id, {service}, {_PG_FROM_NOW}, NULL, now()"
+        " FROM service_resources sr JOIN resources r ON r.id = sr.resource_id"
+        f" WHERE sr.service_id = {service};"
+    )
+
+
+def _pg_function(name: str, body: str) -> str:
+    return (
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$"
+        f" BEGIN {body} RETURN NULL; END $$"
+    )
+
+
+def _pg_allocation_end(row: str) -> str:
+    return f"CASE WHEN {_RECURRING.format(row=row)} THEN NULL ELSE {row}.end_at END"
+
+
+_PG_FUNCTIONS = {
+    # Nested IFs: OLD is null on INSERT and NEW on DELETE, and OR does not short-circuit.
+    "occupancies": (
+        "IF TG_OP = 'DELETE' THEN"
+        "  IF OLD.active THEN "
+        + _pg_record("OLD.resource_id", "OLD.start_at", "OLD.end_at")
+        + "  END IF;"
+        " ELSIF TG_OP = 'INSERT' THEN"
+        "  IF NEW.active THEN "
+        + _pg_record("NEW.resource_id", "NEW.start_at", "NEW.end_at")
+        + "  END IF;"
+        " ELSIF (OLD.active, OLD.resource_id, OLD.start_at, OLD.end_at)"
+        "  IS DISTINCT FROM (NEW.active, NEW.resource_id, NEW.start_at, NEW.end_at) THEN"
+        "  IF OLD.active THEN "
+        + _pg_record("OLD.resource_id", "OLD.start_at", "OLD.end_at")
+        + "  END IF;"
+        "  IF NEW.active THEN "
+        + _pg_record("NEW.resource_id", "NEW.start_at", "NEW.end_at")
+        + "  END IF;"
+        " END IF;"
+    ),
+    "allocations": (
+        "IF TG_OP <> 'INSERT' THEN "
+        + _pg_record("OLD.resource_id", "OLD.start_at", _pg_allocation_end("OLD"))
+        + " END IF;"
+        " IF TG_OP <> 'DELETE' THEN "
+        + _pg_record("NEW.resource_id", "NEW.start_at", _pg_allocation_end("NEW"))
+        + " END IF;"
+    ),
+    "resources": _pg_record("NEW.id", _PG_FROM_NOW, "NULL"),
+    "services": _pg_record_service("NEW.id"),
+    "service_variants": (
+        "IF TG_OP = 'DELETE' THEN "
+        + _pg_record_service("OLD.service_id")
+        + " ELSE "
+        + _pg_record_service("NEW.service_id")
+        + " END IF;"
+    ),
+    "service_resources": (
+        "IF TG_OP = 'DELETE' THEN "
+        + _pg_record("OLD.resource_id", _PG_FROM_NOW, "NULL", service="OLD.service_id")
+        + " ELSE "
+        + _pg_record("NEW.resource_id", _PG_FROM_NOW, "NULL", service="NEW.service_id")
+        + " END IF;"
+    ),
+}
+_PG_EVENTS = {
+    "occupancies": "INSERT OR DELETE OR UPDATE OF active, resource_id, start_at, end_at",
+    "allocations": "INSERT OR UPDATE OR DELETE",
+    "resources": f"UPDATE OF {_RESOURCE_COLUMNS}",
+    "services": "UPDATE",
+    "service_variants": "INSERT OR UPDATE OR DELETE",
+    "service_resources": "INSERT OR DELETE",
+}
+PG_TRIGGER = "availability_changes_record"
+
+POSTGRESQL_INSTALL = tuple(
+    statement
+    for table, body in _PG_FUNCTIONS.items()
+    for statement in (
+        _pg_function(f"{TRIGGER_PREFIX}{table}", body),
+        f"CREATE TRIGGER {PG_TRIGGER} AFTER {_PG_EVENTS[table]} ON {table}"
+        f" FOR EACH ROW EXECUTE FUNCTION {TRIGGER_PREFIX}{table}()",
+    )
+)
+POSTGRESQL_UNINSTALL = tuple(
+    statement
+    for table in _PG_FUNCTIONS
+    for statement in (
+        f"DROP TRIGGER IF EXISTS {PG_TRIGGER} ON {table}",
+        f"DROP FUNCTION IF EXISTS {TRIGGER_PREFIX}{table}()",
+    )
+)
+
+
+def install(connection: Connection) -> None:
+    postgresql = connection.dialect.name == "postgresql"
+    for statement in POSTGRESQL_INSTALL if postgresql else SQLITE_INSTALL:
+        connection.exec_driver_sql(statement)
+
+
+def uninstall(connection: Connection) -> None:
+    postgresql = connection.dialect.name == "postgresql"
+    for statement in POSTGRESQL_UNINSTALL if postgresql else SQLITE_UNINSTALL:
+        connection.exec_driver_sql(statement)
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """Where a reader is in a venue's feed: the last (txid, id) it was given. (0, 0) is
+    before every row."""
+
+    txid: int
+    id: int
+
+
+START = Position(0, 0)
+
+
+@dataclass(frozen=True)
+class Change:
+    resource_id: int
+    # The services the resource serves now, and the one whose link changed, if any.
+    service_ids: tuple[int, ...]
+    start: datetime
+    end: datetime | None  # None: open-ended
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    changes: list[Change]
+    # After the last change given; the position asked from when there is none.
+    position: Position
+
+
+def _settled(session: Session) -> sa.ColumnElement[bool]:
+    """Rows that no later commit can come before (see the module's docstring). Read in
+    the same statement as the rows, so that both come from one snapshot."""
+    if session.get_bind().dialect.name != "postgresql":
+        return sa.true()
+    return AvailabilityChange.txid < sa.literal_column(
+        "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+    )
+
+
+def _after(position: Position) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        AvailabilityChange.txid > position.txid,
+        sa.and_(AvailabilityChange.txid == position.txid, AvailabilityChange.id > position.id),
+    )
+
+
+def read(
+    session: Session, venue_ids: int | Collection[int], after: Position, limit: int
+) -> FeedPage:
+    """The next `limit` changes after `after` at the venue (or venues), oldest first.
+    Positions are one order over every venue, so a cursor serves any set of them."""
+    if isinstance(venue_ids, int):
+        at_venues = AvailabilityChange.venue_id == venue_ids  # the index's own order
+    else:
+        at_venues = AvailabilityChange.venue_id.in_(sorted(venue_ids))
+    rows = list(
+        session.scalars(
+            sa.select(AvailabilityChange)
+            .where(
+                at_venues,
+                _after(after),
+                _settled(session),
+            )
+            .order_by(AvailabilityChange.txid, AvailabilityChange.id)
+            .limit(limit)
+        )
+    )
+    if not rows:
+        return FeedPage([], after)
+    resource_ids = {row.resource_id for row in rows}
+    serves: dict[int, set[int]] = {}
+    for service_id, resource_id in session.execute(
+        sa.select(service_resources.c.service_id, service_resources.c.resource_id).where(
+            service_resources.c.resource_id.in_(resource_ids)
+        )
+    ):
+        serves.setdefault(resource_id, set()).add(service_id)
+    changes = [
+        Change(
+            resource_id=row.resource_id,
+            service_ids=tuple(
+                sorted(serves.get(row.resource_id, set()) | ({row.service_id} - {None}))
+            ),
+            start=row.start_at,
+            end=row.end_at,
+        )
+        for row in rows
+    ]
+    return FeedPage(changes, Position(rows[-1].txid, rows[-1].id))
+
+
+@dataclass(frozen=True)
+class Version:
+    """What a venue's availability answers depend on besides the question and the
+    clock: equal versions, equal answers."""
+
+    setup_revision: int | None
+    # The last settled change (its id), and how many changes are visible past it:
+    # the visible rows only grow, the settled ones are a prefix in feed order, so the
+    # pair names the visible set exactly (a late commit with a lower id changes it).
+    settled_id: int | None
+    unsettled: int
+
+
+def version(session: Session, venue_id: int) -> Version:
+    """One statement: the set-up revision and the venue's feed position."""
+    changes = AvailabilityChange
+    revision = sa.select(SetupRevision.value).where(SetupRevision.id == 1).scalar_subquery()
+    settled = (
+        sa.select(changes.id)
+        .where(changes.venue_id == venue_id, _settled(session))
+        .order_by(changes.txid.desc(), changes.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        unsettled = (
+            sa.select(sa.func.count())
+            .select_from(changes)
+            .where(changes.venue_id == venue_id, sa.not_(_settled(session)))
+            .scalar_subquery()
+        )
+    else:
+        unsettled = sa.literal(0)
+    row = session.execute(sa.select(revision, settled, unsettled)).one()
+    return Version(row[0], row[1], row[2])
