@@ -24,6 +24,9 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
     FROZEN_NOW: str | None = None
     SEED_DEMO: bool = False
+    # Keep the customer picker's rendered parts while the venue's availability is the
+    # same (bookingsite/public/picker.py FragmentCache).
+    PICKER_FRAGMENT_CACHE = True
     DEFAULT_HOLD_TTL_MINUTES = 10
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ("en", "fr", "de")

@@ -18,10 +18,10 @@ from flask import Response, current_app, make_response, render_template, request
 from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event as sa_event
 from wtforms.fields.choices import SelectChoice
 
 from bookingsite import availability as engine
+from bookingsite import availability_changes
 from bookingsite.booking import questions
 from bookingsite.booking.reasons import reason_text
 from bookingsite.booking.service import days_counted
@@ -299,37 +299,34 @@ def picker_part_response(part: str, context: dict) -> Response:
 
 
 class FragmentCache:
-    """The picker's parts as last rendered, kept for a few seconds per process.
+    """The picker's parts as last rendered, per process, for as long as they are true.
 
     On a busy morning many visitors fetch the same month or day within seconds; each of
     those requests would read every booking of the month again. A part is kept under
     everything that shapes it — its URL with the query string, the visitor's language
-    inputs (Accept-Language, the chosen language) and time-zone cookie — and answered
-    again, without touching the database, while it is younger than PICKER_CACHE_SECONDS
-    (2 by default) by the site's clock and this process has committed nothing since (any
-    commit empties the cache: a hold, a set-up change). So a visitor may see a time that
-    another worker has just taken, or an opening hour changed there, for at most those
-    seconds; the hold re-checks in its transaction and answers with the next free times.
-    Only htmx requests are answered from it, and only 200s are kept. 0 turns it off."""
+    inputs (Accept-Language, the chosen language) and time-zone cookie — with the
+    venue's availability version (bookingsite/availability_changes.py: the set-up
+    revision and the feed's position, one statement) and the time bucket its answers
+    depend on (the lead time moves with the clock; a bucket is the service's grid
+    alignment, as for the API's ETag). It is answered again while both are the same, so
+    a booking, a block or an hours change made by any process is seen at once. Only
+    htmx requests are answered from it, and only 200s are kept. PICKER_FRAGMENT_CACHE
+    false turns it off."""
 
     MAX_ENTRIES = 512
-    _entries: dict[tuple, tuple[datetime, bytes, str]] = {}
-    _listening = False
 
-    @classmethod
-    def _listen(cls) -> None:
-        if not cls._listening:
-            sa_event.listen(db.session, "after_commit", cls._written)
-            cls._listening = True
-
-    @classmethod
-    def _written(cls, _session) -> None:
-        cls._entries.clear()
+    def __init__(self) -> None:
+        self._entries: dict[tuple, tuple[tuple, bytes, str]] = {}
 
     @staticmethod
-    def key() -> tuple:
+    def for_app() -> FragmentCache | None:
+        if not current_app.config["PICKER_FRAGMENT_CACHE"]:
+            return None
+        return current_app.extensions.setdefault("picker_fragments", FragmentCache())
+
+    @staticmethod
+    def _key() -> tuple:
         return (
-            id(current_app._get_current_object()),
             request.path,
             request.query_string,
             request.headers.get("Accept-Language", ""),
@@ -337,34 +334,31 @@ class FragmentCache:
             request.cookies.get(VISITOR_ZONE_COOKIE, ""),
         )
 
-    @classmethod
-    def seconds(cls) -> float:
-        return float(current_app.config.get("PICKER_CACHE_SECONDS", 2))
+    @staticmethod
+    def state(service: Service, now: datetime) -> tuple:
+        """What the part's answers depend on besides the question."""
+        bucket = int(now.timestamp()) // (60 * service.grid_alignment_minutes)
+        return (availability_changes.version(db.session, service.venue_id), bucket)
 
-    @classmethod
-    def get(cls, now: datetime) -> Response | None:
-        if cls.seconds() <= 0:
+    def get(self, state: tuple) -> Response | None:
+        kept = self._entries.get(self._key())
+        if kept is None or kept[0] != state:
             return None
-        kept = cls._entries.get(cls.key())
-        if kept is None:
-            return None
-        at, body, push_url = kept
-        if not (at <= now < at + timedelta(seconds=cls.seconds())):
-            return None
+        _state, body, push_url = kept
         response = make_response(body)
         response.vary.add("HX-Request")
         response.headers["HX-Push-Url"] = push_url
         return response
 
-    @classmethod
-    def put(cls, now: datetime, response: Response) -> Response:
-        if cls.seconds() <= 0 or response.status_code != 200:
-            return response
-        cls._listen()
-        if len(cls._entries) >= cls.MAX_ENTRIES:
-            cls._entries.clear()
-        body = response.get_data()
-        cls._entries[cls.key()] = (now, body, response.headers["HX-Push-Url"])
+    def put(self, state: tuple, response: Response) -> Response:
+        if response.status_code == 200:
+            if len(self._entries) >= self.MAX_ENTRIES:
+                self._entries.clear()
+            self._entries[self._key()] = (
+                state,
+                response.get_data(),
+                response.headers["HX-Push-Url"],
+            )
         return response
 
 

@@ -216,13 +216,19 @@ def service_times(venue_slug: str, service_slug: str):
 
 def _picker_part(venue_slug: str, service_slug: str, part: str):
     now = utcnow()
-    if is_htmx() and (kept := FragmentCache.get(now)) is not None:
-        return kept
     service = _service_or_404(venue_slug, service_slug)
+    if is_htmx() and (cache := FragmentCache.for_app()) is not None:
+        # The state is read before the answer, so that it never labels a newer one.
+        state = FragmentCache.state(service, now)
+        if (kept := cache.get(state)) is not None:
+            return kept
+        query = grid_query(service, request.args)
+        context = grid_context(service, query, now, part=part)
+        return cache.put(state, picker_part_response(part, context))
     query = grid_query(service, request.args)
     if is_htmx():
         context = grid_context(service, query, now, part=part)
-        return FragmentCache.put(now, picker_part_response(part, context))
+        return picker_part_response(part, context)
     # A shared or reloaded fragment URL: the whole page, in the same state.
     context = grid_context(service, query, now)
     return render_page("public/service.html", "", **context, **_terms_of(service))
