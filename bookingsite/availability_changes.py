@@ -43,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -312,14 +313,17 @@ class FeedPage:
     position: Position
 
 
+_POSTGRESQL_SETTLED = AvailabilityChange.txid < sa.literal_column(
+    "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+)
+
+
 def _settled(session: Session) -> sa.ColumnElement[bool]:
     """Rows that no later commit can come before (see the module's docstring). Read in
     the same statement as the rows, so that both come from one snapshot."""
     if session.get_bind().dialect.name != "postgresql":
         return sa.true()
-    return AvailabilityChange.txid < sa.literal_column(
-        "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
-    )
+    return _POSTGRESQL_SETTLED
 
 
 def _after(position: Position) -> sa.ColumnElement[bool]:
@@ -389,23 +393,33 @@ class Version:
 
 def version(session: Session, venue_id: int) -> Version:
     """One statement: the set-up revision and the venue's feed position."""
+    statement = _version_statement(session.get_bind().dialect.name)
+    row = session.execute(statement, {"venue_id": venue_id}).one()
+    return Version(row[0], row[1], row[2])
+
+
+@lru_cache(maxsize=4)
+def _version_statement(dialect: str) -> sa.Select:
+    """Built once per dialect, the venue a parameter: every picker part and every
+    search asks it, and building it costs more than running it."""
     changes = AvailabilityChange
+    venue = changes.venue_id == sa.bindparam("venue_id")
+    settled = sa.true() if dialect != "postgresql" else _POSTGRESQL_SETTLED
     revision = sa.select(SetupRevision.value).where(SetupRevision.id == 1).scalar_subquery()
-    settled = (
+    last_settled = (
         sa.select(changes.id)
-        .where(changes.venue_id == venue_id, _settled(session))
+        .where(venue, settled)
         .order_by(changes.txid.desc(), changes.id.desc())
         .limit(1)
         .scalar_subquery()
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         unsettled = (
             sa.select(sa.func.count())
             .select_from(changes)
-            .where(changes.venue_id == venue_id, sa.not_(_settled(session)))
+            .where(venue, sa.not_(settled))
             .scalar_subquery()
         )
     else:
         unsettled = sa.literal(0)
-    row = session.execute(sa.select(revision, settled, unsettled)).one()
-    return Version(row[0], row[1], row[2])
+    return sa.select(revision, last_settled, unsettled)

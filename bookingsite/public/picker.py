@@ -316,7 +316,8 @@ class FragmentCache:
     MAX_ENTRIES = 512
 
     def __init__(self) -> None:
-        self._entries: dict[tuple, tuple[tuple, bytes, str]] = {}
+        # key -> (venue id, grid alignment, state, body, page URL)
+        self._entries: dict[tuple, tuple[int, int, tuple, bytes, str]] = {}
 
     @staticmethod
     def for_app() -> FragmentCache | None:
@@ -335,26 +336,32 @@ class FragmentCache:
         )
 
     @staticmethod
-    def state(service: Service, now: datetime) -> tuple:
-        """What the part's answers depend on besides the question."""
-        bucket = int(now.timestamp()) // (60 * service.grid_alignment_minutes)
-        return (availability_changes.version(db.session, service.venue_id), bucket)
+    def state(venue_id: int, alignment_minutes: int, now: datetime) -> tuple:
+        """What the part's answers depend on besides the question. A change to the
+        service itself (its slug, its alignment) raises the set-up revision within."""
+        bucket = int(now.timestamp()) // (60 * alignment_minutes)
+        return (availability_changes.version(db.session, venue_id), bucket)
 
-    def get(self, state: tuple) -> Response | None:
+    def get(self, now: datetime) -> Response | None:
+        """The kept part, if it is still true: one statement, no service loaded."""
         kept = self._entries.get(self._key())
-        if kept is None or kept[0] != state:
+        if kept is None:
             return None
-        _state, body, push_url = kept
+        venue_id, alignment, state, body, push_url = kept
+        if self.state(venue_id, alignment, now) != state:
+            return None
         response = make_response(body)
         response.vary.add("HX-Request")
         response.headers["HX-Push-Url"] = push_url
         return response
 
-    def put(self, state: tuple, response: Response) -> Response:
+    def put(self, service: Service, state: tuple, response: Response) -> Response:
         if response.status_code == 200:
             if len(self._entries) >= self.MAX_ENTRIES:
                 self._entries.clear()
             self._entries[self._key()] = (
+                service.venue_id,
+                service.grid_alignment_minutes,
                 state,
                 response.get_data(),
                 response.headers["HX-Push-Url"],

@@ -216,15 +216,15 @@ def service_times(venue_slug: str, service_slug: str):
 
 def _picker_part(venue_slug: str, service_slug: str, part: str):
     now = utcnow()
+    cache = FragmentCache.for_app() if is_htmx() else None
+    if cache is not None and (kept := cache.get(now)) is not None:
+        return kept
     service = _service_or_404(venue_slug, service_slug)
-    if is_htmx() and (cache := FragmentCache.for_app()) is not None:
+    if cache is not None:
         # The state is read before the answer, so that it never labels a newer one.
-        state = FragmentCache.state(service, now)
-        if (kept := cache.get(state)) is not None:
-            return kept
-        query = grid_query(service, request.args)
-        context = grid_context(service, query, now, part=part)
-        return cache.put(state, picker_part_response(part, context))
+        state = FragmentCache.state(service.venue_id, service.grid_alignment_minutes, now)
+        context = grid_context(service, grid_query(service, request.args), now, part=part)
+        return cache.put(service, state, picker_part_response(part, context))
     query = grid_query(service, request.args)
     if is_htmx():
         context = grid_context(service, query, now, part=part)
