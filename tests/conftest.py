@@ -23,6 +23,7 @@ from bookingsite.extensions import db
 from tests import postgres
 from tests.redis_storage import storage  # noqa: F401  (a fixture: each rate-limit storage)
 from tests.smtp import inbox  # noqa: F401  (a fixture: a real SMTP server on loopback)
+from tests.webhook_receiver import receiver  # noqa: F401  (a fixture: a webhook receiver)
 
 DEFAULT_NOW = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
+
 
 @dataclass
 class Received:
@@ -92,3 +94,14 @@ def serve() -> Iterator[Receiver]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+# Settings for tests that deliver to the receiver: loopback allowed, and a short wait
+# for a receiver that never answers.
+LOOPBACK_SETTINGS = {"WEBHOOKS_ALLOW_PRIVATE_TARGETS": True, "WEBHOOKS_READ_TIMEOUT_SECONDS": 0.3}
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with serve() as running:
+        yield running

@@ -9,7 +9,6 @@ system clock (5 minutes either way)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -32,17 +31,11 @@ from bookingsite.models import (
 )
 from bookingsite.webhooks import delivery, endpoints, events
 from tests.factories import make_resource, make_service, make_venue
-from tests.webhook_receiver import Receiver, serve
+from tests.webhook_receiver import LOOPBACK_SETTINGS, Receiver
 
 pytestmark = pytest.mark.usefixtures("backend")
 HOUR = timedelta(hours=1)
 ALL_TYPES = [t.value for t in WebhookEventType]
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with serve() as running:
-        yield running
 
 
 @pytest.fixture
@@ -52,11 +45,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def app_settings(app_settings: dict) -> dict:
-    return app_settings | {
-        "WEBHOOKS_ALLOW_PRIVATE_TARGETS": True,  # the receiver is on loopback
-        "WEBHOOKS_CONNECT_TIMEOUT_SECONDS": 2,
-        "WEBHOOKS_READ_TIMEOUT_SECONDS": 0.3,
-    }
+    return app_settings | LOOPBACK_SETTINGS | {"WEBHOOKS_CONNECT_TIMEOUT_SECONDS": 2}
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ venues' endpoints out of reach. Events go to a real HTTP receiver on a loopback 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from html import unescape
 
@@ -20,24 +19,15 @@ from bookingsite.extensions import db
 from bookingsite.models import WebhookEndpoint
 from bookingsite.webhooks import delivery, endpoints
 from tests.functional.admin.conftest import MONDAY_10, World, url
-from tests.webhook_receiver import Receiver, serve
+from tests.webhook_receiver import LOOPBACK_SETTINGS, Receiver
 
 pytestmark = pytest.mark.usefixtures("backend")
 SECRET = re.compile(r"whsec_[A-Za-z0-9+/=]+")
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with serve() as running:
-        yield running
-
-
-@pytest.fixture
 def app_settings(app_settings: dict) -> dict:
-    return app_settings | {
-        "WEBHOOKS_ALLOW_PRIVATE_TARGETS": True,  # the receiver is on loopback
-        "WEBHOOKS_READ_TIMEOUT_SECONDS": 0.3,
-    }
+    return app_settings | LOOPBACK_SETTINGS
 
 
 def page(response) -> str:

@@ -5,7 +5,6 @@ go to a real HTTP receiver on a loopback port."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -14,7 +13,7 @@ from flask import Flask
 from bookingsite.clock import FrozenClock
 from bookingsite.webhooks import delivery
 from tests.functional.api.conftest import Api, create_room_service, error_code
-from tests.webhook_receiver import Receiver, serve
+from tests.webhook_receiver import LOOPBACK_SETTINGS, Receiver
 
 ENDPOINTS = "/v1/webhook-endpoints"
 ALL_TYPES = [
@@ -28,17 +27,8 @@ ALL_TYPES = [
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with serve() as running:
-        yield running
-
-
-@pytest.fixture
 def app_settings(app_settings: dict) -> dict:
-    return app_settings | {
-        "WEBHOOKS_ALLOW_PRIVATE_TARGETS": True,  # the receiver is on loopback
-        "WEBHOOKS_READ_TIMEOUT_SECONDS": 0.3,
-    }
+    return app_settings | LOOPBACK_SETTINGS
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 
 from bookingsite import demo
+from bookingsite.extensions import db
 
 
 @pytest.fixture
@@ -16,3 +18,17 @@ def client(client):
     """Venues have their own default language; these tests read English."""
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
+
+
+@pytest.fixture
+def count_queries(app):
+    """The statements sent meanwhile (not transaction control)."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if not statement.startswith(("BEGIN", "PRAGMA", "ROLLBACK", "COMMIT")):
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    yield statements
+    sa.event.remove(db.engine, "before_cursor_execute", record)

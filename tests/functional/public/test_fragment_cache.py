@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from bookingsite.extensions import db
@@ -14,19 +13,6 @@ from bookingsite.models import Service, Venue
 
 DAY_URL = "/venues/spreeblick-rooms/meeting-room-1h/times?date=2026-03-02"
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def statements(app):
-    sent: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if not statement.startswith(("BEGIN", "PRAGMA", "ROLLBACK", "COMMIT")):
-            sent.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    yield sent
-    sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 def room_ids() -> list[int]:
@@ -44,16 +30,16 @@ def reads_busy_time(sent: list[str]) -> bool:
     return any("FROM occupancies" in s for s in sent)
 
 
-def test_a_kept_part_is_answered_without_reading_busy_time(client, demo_venues, statements):
+def test_a_kept_part_is_answered_without_reading_busy_time(client, demo_venues, count_queries):
     first = client.get(DAY_URL, headers=HTMX)
-    statements.clear()
+    count_queries.clear()
     again = client.get(DAY_URL, headers=HTMX)
     assert again.status_code == 200 and again.data == first.data
     assert again.headers["HX-Push-Url"] == first.headers["HX-Push-Url"]
-    assert not reads_busy_time(statements)
+    assert not reads_busy_time(count_queries)
 
 
-def test_a_change_made_elsewhere_is_seen_by_the_next_request(client, demo_venues, statements):
+def test_a_change_made_elsewhere_is_seen_by_the_next_request(client, demo_venues, count_queries):
     """Every room blocked all day through another connection: the kept part is not
     answered again, and the day has no time left."""
     before = client.get(DAY_URL, headers=HTMX).get_data(as_text=True)
@@ -65,9 +51,9 @@ def test_a_change_made_elsewhere_is_seen_by_the_next_request(client, demo_venues
             room=room_id,
         )
     db.session.rollback()
-    statements.clear()
+    count_queries.clear()
     after = client.get(DAY_URL, headers=HTMX).get_data(as_text=True)
-    assert reads_busy_time(statements)
+    assert reads_busy_time(count_queries)
     assert "start times free" not in after
 
 
@@ -84,12 +70,12 @@ def test_an_hours_change_made_elsewhere_is_seen(client, demo_venues):
     assert after != before and "start times free" not in after
 
 
-def test_the_clock_moving_past_a_bucket_computes_again(client, demo_venues, clock, statements):
+def test_the_clock_moving_past_a_bucket_computes_again(client, demo_venues, clock, count_queries):
     client.get(DAY_URL, headers=HTMX)
     clock.advance(timedelta(minutes=15))  # the service's grid alignment
-    statements.clear()
+    count_queries.clear()
     client.get(DAY_URL, headers=HTMX)
-    assert reads_busy_time(statements)
+    assert reads_busy_time(count_queries)
 
 
 def test_each_language_and_visitor_zone_has_its_own_part(client, demo_venues):
@@ -101,12 +87,12 @@ def test_each_language_and_visitor_zone_has_its_own_part(client, demo_venues):
     assert "Startzeit" in german or "Startzeiten" in german
 
 
-def test_turned_off_every_request_computes(app, client, demo_venues, statements):
+def test_turned_off_every_request_computes(app, client, demo_venues, count_queries):
     app.config["PICKER_FRAGMENT_CACHE"] = False
     client.get(DAY_URL, headers=HTMX)
-    statements.clear()
+    count_queries.clear()
     client.get(DAY_URL, headers=HTMX)
-    assert reads_busy_time(statements)
+    assert reads_busy_time(count_queries)
 
 
 def test_a_venue_s_zone_change_is_seen(client, demo_venues):

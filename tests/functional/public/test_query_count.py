@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
-
-from bookingsite.extensions import db
 
 MAX_QUERIES = 6
 # A picker part may ask two questions, each reading busy time in two statements: a
 # rental's month and the runs from its pick-up day; a day with nothing free and the next
 # day with a free time.
 MAX_FRAGMENT_QUERIES = 8
-
-
-@pytest.fixture
-def count_queries(app):
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if not statement.startswith(("BEGIN", "PRAGMA", "ROLLBACK", "COMMIT")):
-            statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    yield statements
-    sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.mark.parametrize("view", ["day", "week"])
