@@ -33,12 +33,9 @@ import argparse
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,6 +47,7 @@ from flask_migrate import upgrade
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import serving  # noqa: E402
 from bookingsite import create_app  # noqa: E402
 from bookingsite.clock import FrozenClock, format_instant  # noqa: E402
 from bookingsite.extensions import db  # noqa: E402
@@ -148,12 +146,6 @@ def postgresql_database() -> Iterator[str]:
         yield url
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def fetch(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -162,7 +154,6 @@ def fetch(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
 
 @contextmanager
 def gunicorn(url: str, extra_env: dict[str, str]) -> Iterator[int]:
-    port = free_port()
     env = {
         **os.environ,
         **extra_env,
@@ -171,49 +162,11 @@ def gunicorn(url: str, extra_env: dict[str, str]) -> Iterator[int]:
         "BOOKINGSITE_RATELIMIT_ENABLED": "false",
         "BOOKINGSITE_FROZEN_NOW": format_instant(NOW),
     }
-    command = [
-        str(ROOT / ".venv/bin/gunicorn"),
-        "--workers",
-        str(WORKERS),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-        "app:app",
-    ]
-    if PIN:
-        command = ["taskset", "-c", "1", *command]
-    log = tempfile.TemporaryFile()  # noqa: SIM115  (closed in the finally below)
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(f"gunicorn exited:\n{log.read().decode()[-3000:]}")
-            try:
-                if fetch(port, "/healthz", {})[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not answer within 30 s")
-            time.sleep(0.2)
-        yield port
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.seek(0)
-        errors = [
-            line for line in log.read().decode(errors="replace").splitlines() if "Error" in line
-        ]
-        if errors:
-            print(f"  gunicorn log: {len(errors)} error lines, first: {errors[0][:200]}")
-        log.close()
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "gunicorn.log"
+        options = ("--log-level", "warning")
+        with serving.gunicorn(env, log, workers=WORKERS, pin=PIN, options=options) as port:
+            yield port
 
 
 def wrk(port: int, path: str, duration: float, headers: dict[str, str]) -> tuple[float, int]:

@@ -35,10 +35,7 @@ import os
 import pstats
 import resource
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -57,6 +54,7 @@ from flask_migrate import upgrade
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import serving  # noqa: E402
 from bookingsite import create_app  # noqa: E402
 from bookingsite.accounts import create_partner  # noqa: E402
 from bookingsite.clock import format_instant  # noqa: E402
@@ -158,15 +156,8 @@ def seed(now: datetime) -> Seeded:
 # The server ----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def gunicorn(url: str, log_dir: str) -> Iterator[int]:
-    port = free_port()
     env = {
         **os.environ,
         "BOOKINGSITE_DATABASE_URL": url,
@@ -174,50 +165,10 @@ def gunicorn(url: str, log_dir: str) -> Iterator[int]:
         "BOOKINGSITE_RATELIMIT_ENABLED": "false",
         "BOOKINGSITE_MAX_LIVE_HOLDS_PER_PARTNER": "0",
     }
-    command = [
-        str(ROOT / ".venv/bin/gunicorn"),
-        "--workers",
-        str(WORKERS),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--backlog",
-        "256",
-        "app:app",
-    ]
-    if PIN:
-        command = ["taskset", "-c", "1", *command]
-    log_path = os.path.join(log_dir, "gunicorn.log")
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited:\n{Path(log_path).read_text()[-3000:]}")
-            try:
-                if request(port, "GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not answer within 30 s")
-            time.sleep(0.2)
+    log = Path(log_dir) / "gunicorn.log"
+    options = ("--backlog", "256")
+    with serving.gunicorn(env, log, workers=WORKERS, pin=PIN, options=options) as port:
         yield port
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)  # the master stops its workers
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        errors = [
-            line
-            for line in Path(log_path).read_text(errors="replace").splitlines()
-            if "Traceback" in line or "ERROR" in line
-        ]
-        if errors:
-            print(f"gunicorn log: {len(errors)} error lines, first: {errors[0][:200]}")
 
 
 # The load generator --------------------------------------------------------------------
