@@ -51,6 +51,10 @@ def create_app(settings: Mapping[str, Any] | None = None, *, clock: Clock | None
     app.extensions["bookingsite.clock"] = clock or clock_from_config(app.config["FROZEN_NOW"])
     # Services' set-up as last read, by id: (set-up revision, detached graph).
     app.extensions["service_setups"] = {}
+    # Partner keys as last read, by key prefix: (set-up revision, detached partner).
+    app.extensions["partner_keys"] = {}
+    # Venues with a webhook endpoint: (set-up revision, frozenset of venue ids).
+    app.extensions["webhook_venues"] = {}
 
     _init_extensions(app)
     bounds.init_app(app)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
+from types import MappingProxyType
 
 import sqlalchemy as sa
 from flask import current_app
@@ -15,6 +18,7 @@ from limits import parse_many
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bookingsite import setup_revision
 from bookingsite.bounds import MAX_ID
 from bookingsite.extensions import db
 from bookingsite.integrity import begin_write
@@ -117,32 +121,77 @@ def rotate_key(partner: Partner) -> str:
     return key
 
 
-def partner_for_key(key: str) -> Partner | None:
-    """The active partner holding `key`, with its venues and scopes there (every call
-    checks them), in one statement."""
+@dataclass(frozen=True, slots=True)
+class KeyHolder:
+    """The partner behind an API key, as a call needs it: a plain value, which this
+    process keeps between calls while the set-up revision (raised by any change to a
+    key or the venues it reaches) says it is current."""
+
+    id: int
+    key_prefix: str
+    key_hash: str
+    scopes: frozenset[Scope]
+    rate_limit: str | None
+    # What the key was granted at each venue it reaches, before its own scopes narrow it.
+    grants: Mapping[int, frozenset[Scope]]
+    last_used_at: datetime | None
+
+    def scopes_at(self, venue_id: int | None) -> frozenset[Scope] | None:
+        """What the key may do at the venue; None when the venue is not the key's."""
+        granted = self.grants.get(venue_id)
+        return None if granted is None else granted & self.scopes
+
+
+def partner_for_key(key: str) -> KeyHolder | None:
+    """The active partner holding `key`. A call with a current copy of it reads only the
+    revision, which the rest of the call needs anyway."""
+    prefix = key[:KEY_PREFIX_LENGTH]
+    holder = setup_revision.kept_value(
+        db.session(), current_app.extensions["partner_keys"], prefix, partial(_key_holder, prefix)
+    )
+    if holder is None or not hmac.compare_digest(holder.key_hash, _hash_key(key)):
+        return None
+    return holder
+
+
+def _key_holder(key_prefix: str) -> KeyHolder | None:
     partner = (
         db.session.scalars(
             sa.select(Partner)
-            .where(Partner.key_prefix == key[:KEY_PREFIX_LENGTH], Partner.active)
+            .where(Partner.key_prefix == key_prefix, Partner.active)
             .options(joinedload(Partner.grants))
         )
         .unique()
         .one_or_none()
     )
-    if partner is None or not hmac.compare_digest(partner.key_hash, _hash_key(key)):
+    if partner is None:
         return None
-    return partner
+    return KeyHolder(
+        id=partner.id,
+        key_prefix=partner.key_prefix,
+        key_hash=partner.key_hash,
+        scopes=partner.scopes,
+        rate_limit=partner.rate_limit,
+        grants=MappingProxyType({grant.venue_id: grant.scopes for grant in partner.grants}),
+        last_used_at=partner.last_used_at,
+    )
 
 
-def record_key_use(partner: Partner, now: datetime) -> None:
+def record_key_use(partner: Partner | KeyHolder, now: datetime) -> None:
     """Note that the partner's key was just used. Written at most once per
     KEY_USE_RESOLUTION, as one UPDATE in its own short write transaction, so that
-    authenticating stays a read for nearly every call."""
+    authenticating stays a read for nearly every call. The kept copy learns the time
+    too (the revision ignores this column), or every later call would write it."""
     if partner.last_used_at is not None and now - partner.last_used_at < KEY_USE_RESOLUTION:
         return
     begin_write(db.session())
     db.session.execute(sa.update(Partner).where(Partner.id == partner.id).values(last_used_at=now))
     db.session.commit()
+    kept = current_app.extensions["partner_keys"]
+    found = kept.get(partner.key_prefix)
+    if found is not None and found[1] is not None:
+        revision, holder = found
+        kept[partner.key_prefix] = (revision, replace(holder, last_used_at=now))
 
 
 def create_manager(email: str, password: str, venues: list[Venue], name: str = "") -> Manager:

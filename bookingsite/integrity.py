@@ -196,11 +196,14 @@ def begin_write(session: Session) -> None:
     """Open the session's transaction as a writer.
 
     SQLite: ends a read transaction left open (its changes, if any, are committed) so
-    that the write lock is taken up front. PostgreSQL has no such lock to take: a read
-    transaction simply goes on as the writer, and the rows it loaded stay loaded (a
-    commit would expire them all, and the write would read them again)."""
+    that the write lock is taken up front; a transaction that holds it already goes on.
+    PostgreSQL has no such lock to take: a read transaction simply goes on as the
+    writer, and the rows it loaded stay loaded (a commit would expire them all, and the
+    write would read them again)."""
     if session.in_transaction():
         if session.get_bind().dialect.name != "sqlite":
+            return
+        if session.connection().info.get(_HOLDS_WRITER_LOCK):
             return
         session.commit()
     session.connection(execution_options={WRITER_OPTION: True})

@@ -18,8 +18,9 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from bookingsite import TZ_RULES_VERSION, errors
+from bookingsite import TZ_RULES_VERSION, errors, setup_revision
 from bookingsite.errors import DomainError
+from bookingsite.extensions import db
 
 HTTP_ERROR_KINDS = {
     400: errors.BAD_REQUEST,
@@ -74,6 +75,12 @@ def error_response(error: DomainError) -> Response:
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, error_response)
+
+    @app.teardown_request
+    def _forget_setup_revision(_exc: BaseException | None) -> None:
+        # Each request reads the revision afresh, even where requests share a session
+        # and its transaction (a test's app context spans many).
+        setup_revision.forget_read(db.session())
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -16,7 +16,7 @@ from flask import g, request
 from flask_limiter.util import get_remote_address
 
 from bookingsite import errors
-from bookingsite.accounts import partner_for_key, record_key_use
+from bookingsite.accounts import KeyHolder, partner_for_key, record_key_use
 from bookingsite.booking.inputs import load_service
 from bookingsite.clock import utcnow
 from bookingsite.errors import DomainError
@@ -24,7 +24,6 @@ from bookingsite.extensions import db
 from bookingsite.models import (
     Allocation,
     Booking,
-    Partner,
     Resource,
     Scope,
     Service,
@@ -51,7 +50,7 @@ def rate_limit_key() -> str:
     return "key:" + hashlib.sha256(token.encode()).hexdigest()[:24]
 
 
-def key_for_request() -> Partner | None:
+def key_for_request() -> KeyHolder | None:
     """The active partner whose key the request carries, read once per request (the
     rate limit asks before the operation does). Kept in the WSGI environ, which is the
     request's own: `g` may outlive a request (a test's app context spans many)."""
@@ -62,7 +61,7 @@ def key_for_request() -> Partner | None:
     return environ[KEY_PARTNER]
 
 
-def authenticate(*, scope: Scope) -> Partner:
+def authenticate(*, scope: Scope) -> KeyHolder:
     partner = key_for_request()
     if partner is None:
         raise DomainError(errors.UNAUTHORIZED)
@@ -73,17 +72,13 @@ def authenticate(*, scope: Scope) -> Partner:
     return partner
 
 
-def partner() -> Partner:
+def partner() -> KeyHolder:
     return g.partner
 
 
 def venue_ids() -> set[int]:
     """The key's venues where it has the operation's scope."""
-    return {
-        grant.venue_id
-        for grant in partner().grants
-        if g.scope in partner().scopes_at(grant.venue_id)
-    }
+    return {venue_id for venue_id in partner().grants if g.scope in partner().scopes_at(venue_id)}
 
 
 def _reachable(row: Row | None, venue_id: int | None) -> Row:

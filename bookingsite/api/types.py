@@ -88,29 +88,28 @@ _INSTANT_TEXT = re.compile(f"[0-9]{{4}}{_DATE}{_TIME}")
 def _instant_text(value: Any) -> Any:
     """Only the written form: pydantic alone would read a number (or a string of
     digits) as a Unix time. A datetime comes from the server's own code (the response
-    models), never from JSON or a query string."""
+    models), never from JSON or a query string. The message is translated only when
+    it is needed: this runs for every instant of every answer."""
     if isinstance(value, datetime):
         return value
-    message = _("Give an ISO-8601 instant with its offset, like 2026-03-01T09:00:00Z.")
-    if not (isinstance(value, str) and _INSTANT_TEXT.fullmatch(value)):
-        raise ValueError(message)
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:  # the 31st of a shorter month
-        raise ValueError(message) from None
+    if isinstance(value, str) and _INSTANT_TEXT.fullmatch(value):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:  # the 31st of a shorter month
+            pass
+    raise ValueError(_("Give an ISO-8601 instant with its offset, like 2026-03-01T09:00:00Z."))
 
 
 def _day_text(value: Any) -> Any:
     """Only YYYY-MM-DD: pydantic alone would read a number as a Unix time."""
     if isinstance(value, date):
         return value
-    message = _("Give a date as YYYY-MM-DD.")
-    if not (isinstance(value, str) and _DAY_TEXT.fullmatch(value)):
-        raise ValueError(message)
-    try:
-        return date.fromisoformat(value)
-    except ValueError:  # the 31st of a shorter month
-        raise ValueError(message) from None
+    if isinstance(value, str) and _DAY_TEXT.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:  # the 31st of a shorter month
+            pass
+    raise ValueError(_("Give a date as YYYY-MM-DD."))
 
 
 @lru_cache(maxsize=1)

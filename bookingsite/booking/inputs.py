@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -37,8 +37,6 @@ _new_tuple = tuple.__new__
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ONE_DAY = timedelta(days=1)
 ONE_US = timedelta(microseconds=1)
-# Services whose set-up a process keeps between requests (all of them, in practice).
-KEPT_SERVICES = 1024
 # The predicate of ix_allocations_recurring, word for word so that both databases use
 # that index. The admin form stores "no repeat" as JSON null, which IS NOT NULL keeps.
 RECURRING = sa.text("weekdays IS NOT NULL AND CAST(weekdays AS TEXT) <> 'null'")
@@ -103,23 +101,17 @@ def load_service(service_id: int) -> Service | None:
     resources. No statement at all when the request has loaded the service already (the
     API's access check and the booking service ask for the same one); otherwise one read
     of the set-up revision, and the graph is copied into the session from this process's
-    copy while the database says that copy is current (bookingsite/setup_revision.py).
-    Copying is a quarter of the cost of loading: no rows, no JSON to parse."""
+    copy while the database says that copy is current (bookingsite/setup_revision.py)."""
     session = db.session()
     present = session.identity_map.get(identity_key(Service, service_id))
     if present is not None:
         return present
-    revision = setup_revision.current(session)
-    copies = current_app.extensions["service_setups"]
-    kept = copies.get(service_id)
-    if kept is not None and revision is not None and kept[0] == revision:
-        return session.merge(kept[1], load=False)
-    service = _load_service(service_id)
-    if service is not None and revision is not None:
-        if len(copies) >= KEPT_SERVICES:
-            copies.clear()
-        copies[service_id] = (revision, _detached_copy(service))
-    return service
+    return setup_revision.kept_object(
+        session,
+        current_app.extensions["service_setups"],
+        service_id,
+        lambda: _load_service(service_id),
+    )
 
 
 def _load_service(service_id: int) -> Service | None:
@@ -145,15 +137,6 @@ def _load_service(service_id: int) -> Service | None:
             if resource.venue_id == service.venue_id and "venue" in sa.inspect(resource).unloaded:
                 set_committed_value(resource, "venue", service.venue)
     return service
-
-
-def _detached_copy(service: Service) -> Service:
-    """The loaded graph copied out of every session, for `merge(load=False)` later: the
-    request's own objects stay in its session and may change there."""
-    holder = Session()
-    copy = holder.merge(service, load=False)
-    holder.expunge_all()
-    return copy
 
 
 def _local_midnight(day: date, zone: ZoneInfo) -> datetime:

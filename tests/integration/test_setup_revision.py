@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from bookingsite import setup_revision
+from bookingsite.accounts import create_partner
 from bookingsite.booking.inputs import load_service
 from bookingsite.extensions import db
 from bookingsite.models import ServiceVariant
@@ -142,3 +143,30 @@ def test_without_a_revision_row_every_request_loads(app):
     # The next set-up write starts counting again.
     make_venue()
     assert revision() is not None
+
+
+def test_keys_and_endpoints_raise_it_but_not_their_bookkeeping(app, clock):
+    """A key's partner and the venues with webhook endpoints are kept under the revision
+    too; a key's last use and a delivery's failure count are written all the time and
+    must not throw every kept copy away."""
+    room = make_resource()
+    partner, _key = create_partner("Acme", [room.venue], now=clock.now())
+    ids = {"partner": partner.id, "venue": room.venue_id, "now": clock.now()}
+    writes = [
+        ("endpoint added", "INSERT INTO webhook_endpoints (venue_id, url, description,"
+         " event_types, secret, enabled, failed_deliveries_in_row, last_error, created_at)"
+         " VALUES (:venue, 'https://partner.example/hooks', '', '[]', 's', true, 0, '', :now)",
+         True),
+        ("key rotated", "UPDATE partners SET key_hash = 'other' WHERE id = :partner", True),
+        ("key revoked", "UPDATE partners SET active = false WHERE id = :partner", True),
+        ("key used", "UPDATE partners SET last_used_at = created_at WHERE id = :partner", False),
+        ("scopes", "UPDATE partner_venues SET scopes = 'read' WHERE partner_id = :partner", True),
+        ("venue withdrawn", "DELETE FROM partner_venues WHERE partner_id = :partner", True),
+        ("endpoint off", "UPDATE webhook_endpoints SET enabled = false ", True),
+        ("failed delivery", "UPDATE webhook_endpoints SET failed_deliveries_in_row = 3", False),
+        ("endpoint gone", "DELETE FROM webhook_endpoints ", True),
+    ]  # fmt: skip
+    for name, statement, raises in writes:
+        before = revision()
+        written_elsewhere(statement, **ids)
+        assert (revision() != before) == raises, name

@@ -25,6 +25,7 @@ from bookingsite.models import (
     Allocation,
     Booking,
     DurationMode,
+    Partner,
     Resource,
     ResourceKind,
     Scope,
@@ -143,7 +144,7 @@ def create_venue(body: s.VenueIn) -> s.VenueOut:
         body.name,
         sa.select(Venue.slug),
     )
-    grant_venue(access.partner(), venue)
+    grant_venue(db.session.get(Partner, access.partner().id), venue)
     db.session.commit()
     return present.venue(venue)
 
