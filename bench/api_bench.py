@@ -52,6 +52,7 @@ from bookingsite.models import (  # noqa: E402
     Booking,
     BookingStatus,
     Occupancy,
+    Organisation,
     Resource,
     Service,
     ServiceVariant,
@@ -106,7 +107,12 @@ def postgres_answers() -> bool:
 
 def seed() -> tuple[dict[int, int], str]:
     """The venue, resources, services (id by size) and a partner key."""
-    venue = Venue(slug="bench", name="Bench", timezone="UTC")
+    venue = Venue(
+        slug="bench",
+        name="Bench",
+        organisation=Organisation(name="Bench", created_at=NOW),
+        timezone="UTC",
+    )
     resources = [
         Resource(venue=venue, name=f"R{i:02}", capacity=1, weekly_hours=WEEKLY)
         for i in range(RESOURCES)

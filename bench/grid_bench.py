@@ -55,6 +55,7 @@ from bookingsite.models import (  # noqa: E402
     Booking,
     BookingStatus,
     Occupancy,
+    Organisation,
     Resource,
     Service,
     ServiceVariant,
@@ -81,7 +82,12 @@ def load() -> str:
 
 
 def seed() -> None:
-    venue = Venue(slug="bench", name="Bench", timezone="Europe/Berlin")
+    venue = Venue(
+        slug="bench",
+        name="Bench",
+        organisation=Organisation(name="Bench", created_at=NOW),
+        timezone="Europe/Berlin",
+    )
     hours = {d: [["08:00", "20:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
     resources = [
         Resource(venue=venue, name=f"R{i}", capacity=4, weekly_hours=hours)

@@ -59,7 +59,7 @@ from bookingsite import create_app  # noqa: E402
 from bookingsite.accounts import create_partner  # noqa: E402
 from bookingsite.clock import format_instant  # noqa: E402
 from bookingsite.extensions import db  # noqa: E402
-from bookingsite.models import Resource, Service, ServiceVariant, Venue  # noqa: E402
+from bookingsite.models import Organisation, Resource, Service, ServiceVariant, Venue  # noqa: E402
 from tests import postgres  # noqa: E402
 
 SERVER = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -93,7 +93,13 @@ class Seeded:
 
 
 def seed(now: datetime) -> Seeded:
-    venue = Venue(slug="bench", name="Bench", timezone="UTC", hold_ttl_minutes=10)
+    venue = Venue(
+        slug="bench",
+        name="Bench",
+        organisation=Organisation(name="Bench", created_at=now),
+        timezone="UTC",
+        hold_ttl_minutes=10,
+    )
     resources = [Resource(venue=venue, name=f"R{i:02}", weekly_hours=None) for i in range(64)]
     services = [
         Service(

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bookingsite import create_app  # noqa: E402
 from bookingsite.booking.inputs import build_request, load_service  # noqa: E402
 from bookingsite.extensions import db  # noqa: E402
-from bookingsite.models import Resource, Service, ServiceVariant, Venue  # noqa: E402
+from bookingsite.models import Organisation, Resource, Service, ServiceVariant, Venue  # noqa: E402
 from tests import postgres  # noqa: E402
 
 SERVER = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -66,7 +66,13 @@ class Counter:
 
 def seed() -> dict[int, int]:
     """The venue, its resources and one service per size; returns service id by size."""
-    venue = Venue(slug="bench", name="Bench", timezone="Europe/Berlin", travel_buffer_minutes=0)
+    venue = Venue(
+        slug="bench",
+        name="Bench",
+        organisation=Organisation(name="Bench", created_at=NOW),
+        timezone="Europe/Berlin",
+        travel_buffer_minutes=0,
+    )
     resources = [Resource(venue=venue, name=f"R{i}", capacity=4) for i in range(RESOURCES)]
     services = {
         size: Service(

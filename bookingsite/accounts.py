@@ -14,6 +14,7 @@ from types import MappingProxyType
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from limits import parse_many
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -22,7 +23,16 @@ from bookingsite import setup_revision
 from bookingsite.bounds import MAX_ID
 from bookingsite.extensions import db
 from bookingsite.integrity import begin_write
-from bookingsite.models import Manager, Partner, PartnerGrant, Scope, Venue
+from bookingsite.models import (
+    Manager,
+    Membership,
+    Organisation,
+    Partner,
+    PartnerGrant,
+    Role,
+    Scope,
+    Venue,
+)
 
 KEY_PREFIX_LENGTH = 12
 # How stale a key's last-used time may get: finer would cost a write on every call.
@@ -31,6 +41,19 @@ KEY_USE_RESOLUTION = timedelta(minutes=1)
 BOOKING_SCOPES = frozenset({Scope.READ, Scope.BOOK})
 EVERY_SCOPE = frozenset(Scope)
 RATE_LIMIT_LENGTH = 40  # the column's
+
+
+# What each role is called, and what it may do, wherever people read it.
+ROLE_NAMES = {
+    Role.OWNER: _l("Owner"),
+    Role.MANAGER: _l("Manager"),
+    Role.FRONT_DESK: _l("Front desk"),
+}
+ROLE_HINTS = {
+    Role.OWNER: _l("Everything, including people, API keys, webhooks and the venue itself."),
+    Role.MANAGER: _l("Resources, services, hours and blocks, messages and reports, bookings."),
+    Role.FRONT_DESK: _l("The timeline and bookings."),
+}
 
 
 def _hash_key(key: str) -> str:
@@ -53,10 +76,17 @@ def create_partner(
     *,
     scopes: Iterable[Scope] = BOOKING_SCOPES,
     now: datetime,
+    organisation: Organisation | None = None,
 ) -> tuple[Partner, str]:
-    """A key with `scopes` at each of `venues` (and for venues it creates later)."""
+    """A key with `scopes` at each of `venues` (and for venues it creates later), of
+    `organisation`, else of the venues' one, else of a new organisation of its own."""
+    if organisation is None:
+        owners = {id(v.organisation): v.organisation for v in venues}
+        if len(owners) > 1:
+            raise ValueError("a key reaches the venues of one organisation")
+        organisation = next(iter(owners.values()), None) or Organisation(name=name, created_at=now)
     scopes = frozenset(scopes) | {Scope.READ}
-    partner = Partner(name=name, scopes=scopes, created_at=now)
+    partner = Partner(name=name, scopes=scopes, created_at=now, organisation=organisation)
     for venue in venues:
         grant_venue(partner, venue)
     key = _give_new_key(partner)
@@ -66,7 +96,9 @@ def create_partner(
 
 
 def grant_venue(partner: Partner, venue: Venue) -> None:
-    """Let the key reach `venue` with all its scopes."""
+    """Let the key reach `venue` with all its scopes: a venue of its organisation."""
+    if venue.organisation is not partner.organisation:
+        raise ValueError("a key reaches venues of its own organisation only")
     partner.grants.append(PartnerGrant(venue=venue, scopes=partner.scopes))
 
 
@@ -128,6 +160,7 @@ class KeyHolder:
     key or the venues it reaches) says it is current."""
 
     id: int
+    organisation_id: int
     key_prefix: str
     key_hash: str
     scopes: frozenset[Scope]
@@ -168,6 +201,7 @@ def _key_holder(key_prefix: str) -> KeyHolder | None:
         return None
     return KeyHolder(
         id=partner.id,
+        organisation_id=partner.organisation_id,
         key_prefix=partner.key_prefix,
         key_hash=partner.key_hash,
         scopes=partner.scopes,
@@ -194,18 +228,37 @@ def record_key_use(partner: Partner | KeyHolder, now: datetime) -> None:
         kept[partner.key_prefix] = (revision, replace(holder, last_used_at=now))
 
 
-def create_manager(email: str, password: str, venues: list[Venue], name: str = "") -> Manager:
+def create_manager(
+    email: str, password: str, venues: list[Venue], name: str = "", role: Role = Role.OWNER
+) -> Manager:
+    """A person with `role` at each of `venues` (the first owner, from the command line)."""
     manager = Manager(
         email=email.strip().lower(),
         name=name,
-        password_hash=generate_password_hash(
-            password, method=current_app.config["PASSWORD_HASH_METHOD"]
-        ),
-        venues=venues,
+        password_hash=hash_password(password),
+        memberships=[Membership(venue=venue, role=role) for venue in venues],
     )
     db.session.add(manager)
     db.session.commit()
     return manager
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def set_password(manager: Manager, password: str) -> None:
+    """A new password for the manager, in the current transaction. It ends every session
+    they have open, on every device (the one that sets it logs in again)."""
+    manager.password_hash = hash_password(password)
+    end_sessions(manager)
+
+
+def end_sessions(manager: Manager) -> None:
+    """From its next request, no session or remember-me cookie of the manager logs
+    anyone in: the id they carry names the session version, which this raises in the
+    current transaction (in SQL, so that two raises racing each other both count)."""
+    manager.session_version = Manager.session_version + 1
 
 
 def authenticate_manager(email: str, password: str) -> Manager | None:

@@ -16,7 +16,8 @@ admin, CLI, sweeps, another process, a hand-written UPDATE) is seen:
 - set-up that changes availability without touching those tables: an update of a
   resource's hours, exceptions, capacity, zone, kind, skills or active flag; an update
   of a service or an insert/update/delete of its options (one row per resource it
-  uses); a resource linked to or unlinked from a service (`service_id` says which). These
+  uses); a resource linked to or unlinked from a service (`service_id` says which); an
+  update of a venue's zone or active flag (one row per resource of the venue). These
   are recorded open-ended from a day before the database's now (a day of margin for
   any clock skew between the database and the web servers: no slot starts before now).
 
@@ -59,11 +60,17 @@ SQLITE_TRIGGERS = {
     "services": ("update",),
     "service_variants": ("insert", "update", "delete"),
     "service_resources": ("insert", "delete"),
+    "venues": ("update",),
 }
 WATCHED_TABLES = tuple(SQLITE_TRIGGERS)
+# What the migration that made the feed installed; venues came with their active flag.
+FIRST_TABLES = WATCHED_TABLES[:-1]
 TRIGGER_PREFIX = "availability_changes_"
 # Columns of a resource that its availability depends on (its name does not count).
 _RESOURCE_COLUMNS = "weekly_hours, hour_exceptions, capacity, active, timezone, kind, skills"
+# Columns of a venue that its resources' availability depends on: the zone that hours
+# without a zone of their own follow, and whether it is open for business at all.
+_VENUE_COLUMNS = "timezone, active"
 _RECURRING = "{row}.weekdays IS NOT NULL AND CAST({row}.weekdays AS TEXT) <> 'null'"
 
 # --- SQLite -----------------------------------------------------------------------------
@@ -95,6 +102,16 @@ def _sqlite_record_service(service: str) -> str:
     )
 
 
+def _sqlite_record_venue(venue: str) -> str:
+    """One open-ended row per resource of the venue."""
+    return (
+        "INSERT INTO availability_changes"
+        " (txid, venue_id, resource_id, service_id, start_at, end_at, created_at)"
+        f" SELECT 0, r.venue_id, r.id, NULL, {_SQLITE_FROM_NOW}, NULL, {_SQLITE_NOW}"
+        f" FROM resources r WHERE r.venue_id = {venue};"
+    )
+
+
 def _allocation_end(row: str) -> str:
     return f"CASE WHEN {_RECURRING.format(row=row)} THEN NULL ELSE {row}.end_at END"
 
@@ -104,46 +121,54 @@ _OCCUPANCY_MOVED = (
     " OR OLD.start_at IS NOT NEW.start_at OR OLD.end_at IS NOT NEW.end_at"
 )
 
-SQLITE_INSTALL = (
-    f"CREATE TRIGGER {TRIGGER_PREFIX}occupancies_insert AFTER INSERT ON occupancies"
-    " WHEN NEW.active BEGIN "
-    + _sqlite_record("NEW.resource_id", "NEW.start_at", "NEW.end_at")
-    + " END",
-    f"CREATE TRIGGER {TRIGGER_PREFIX}occupancies_delete AFTER DELETE ON occupancies"
-    " WHEN OLD.active BEGIN "
-    + _sqlite_record("OLD.resource_id", "OLD.start_at", "OLD.end_at")
-    + " END",
-    f"CREATE TRIGGER {TRIGGER_PREFIX}occupancies_update"
-    " AFTER UPDATE OF active, resource_id, start_at, end_at ON occupancies"
-    f" WHEN (OLD.active OR NEW.active) AND ({_OCCUPANCY_MOVED}) BEGIN "
-    + _sqlite_record("OLD.resource_id", "OLD.start_at", "OLD.end_at", where="OLD.active")
-    + " "
-    + _sqlite_record("NEW.resource_id", "NEW.start_at", "NEW.end_at", where="NEW.active")
-    + " END",
-    f"CREATE TRIGGER {TRIGGER_PREFIX}allocations_insert AFTER INSERT ON allocations BEGIN "
-    + _sqlite_record("NEW.resource_id", "NEW.start_at", _allocation_end("NEW"))
-    + " END",
-    f"CREATE TRIGGER {TRIGGER_PREFIX}allocations_delete AFTER DELETE ON allocations BEGIN "
-    + _sqlite_record("OLD.resource_id", "OLD.start_at", _allocation_end("OLD"))
-    + " END",
-    f"CREATE TRIGGER {TRIGGER_PREFIX}allocations_update AFTER UPDATE ON allocations BEGIN "
-    + _sqlite_record("OLD.resource_id", "OLD.start_at", _allocation_end("OLD"))
-    + " "
-    + _sqlite_record("NEW.resource_id", "NEW.start_at", _allocation_end("NEW"))
-    + " END",
-    f"CREATE TRIGGER {TRIGGER_PREFIX}resources_update"
-    f" AFTER UPDATE OF {_RESOURCE_COLUMNS} ON resources BEGIN "
-    + _sqlite_record("NEW.id", _SQLITE_FROM_NOW, "NULL")
-    + " END",
-    f"CREATE TRIGGER {TRIGGER_PREFIX}services_update AFTER UPDATE ON services BEGIN "
-    + _sqlite_record_service("NEW.id")
-    + " END",
-    *(
+SQLITE_INSTALL: dict[str, tuple[str, ...]] = {
+    "occupancies": (
+        f"CREATE TRIGGER {TRIGGER_PREFIX}occupancies_insert AFTER INSERT ON occupancies"
+        " WHEN NEW.active BEGIN "
+        + _sqlite_record("NEW.resource_id", "NEW.start_at", "NEW.end_at")
+        + " END",
+        f"CREATE TRIGGER {TRIGGER_PREFIX}occupancies_delete AFTER DELETE ON occupancies"
+        " WHEN OLD.active BEGIN "
+        + _sqlite_record("OLD.resource_id", "OLD.start_at", "OLD.end_at")
+        + " END",
+        f"CREATE TRIGGER {TRIGGER_PREFIX}occupancies_update"
+        " AFTER UPDATE OF active, resource_id, start_at, end_at ON occupancies"
+        f" WHEN (OLD.active OR NEW.active) AND ({_OCCUPANCY_MOVED}) BEGIN "
+        + _sqlite_record("OLD.resource_id", "OLD.start_at", "OLD.end_at", where="OLD.active")
+        + " "
+        + _sqlite_record("NEW.resource_id", "NEW.start_at", "NEW.end_at", where="NEW.active")
+        + " END",
+    ),
+    "allocations": (
+        f"CREATE TRIGGER {TRIGGER_PREFIX}allocations_insert AFTER INSERT ON allocations BEGIN "
+        + _sqlite_record("NEW.resource_id", "NEW.start_at", _allocation_end("NEW"))
+        + " END",
+        f"CREATE TRIGGER {TRIGGER_PREFIX}allocations_delete AFTER DELETE ON allocations BEGIN "
+        + _sqlite_record("OLD.resource_id", "OLD.start_at", _allocation_end("OLD"))
+        + " END",
+        f"CREATE TRIGGER {TRIGGER_PREFIX}allocations_update AFTER UPDATE ON allocations BEGIN "
+        + _sqlite_record("OLD.resource_id", "OLD.start_at", _allocation_end("OLD"))
+        + " "
+        + _sqlite_record("NEW.resource_id", "NEW.start_at", _allocation_end("NEW"))
+        + " END",
+    ),
+    "resources": (
+        f"CREATE TRIGGER {TRIGGER_PREFIX}resources_update"
+        f" AFTER UPDATE OF {_RESOURCE_COLUMNS} ON resources BEGIN "
+        + _sqlite_record("NEW.id", _SQLITE_FROM_NOW, "NULL")
+        + " END",
+    ),
+    "services": (
+        f"CREATE TRIGGER {TRIGGER_PREFIX}services_update AFTER UPDATE ON services BEGIN "
+        + _sqlite_record_service("NEW.id")
+        + " END",
+    ),
+    "service_variants": tuple(
         f"CREATE TRIGGER {TRIGGER_PREFIX}service_variants_{event} AFTER {event.upper()}"
         f" ON service_variants BEGIN {_sqlite_record_service(f'{row}.service_id')} END"
         for event, row in (("insert", "NEW"), ("update", "NEW"), ("delete", "OLD"))
     ),
-    *(
+    "service_resources": tuple(
         f"CREATE TRIGGER {TRIGGER_PREFIX}service_resources_{event} AFTER {event.upper()}"
         " ON service_resources BEGIN "
         + _sqlite_record(
@@ -152,12 +177,11 @@ SQLITE_INSTALL = (
         + " END"
         for event, row in (("insert", "NEW"), ("delete", "OLD"))
     ),
-)
-SQLITE_UNINSTALL = tuple(
-    f"DROP TRIGGER IF EXISTS {TRIGGER_PREFIX}{table}_{event}"
-    for table, events in SQLITE_TRIGGERS.items()
-    for event in events
-)
+    "venues": (
+        f"CREATE TRIGGER {TRIGGER_PREFIX}venues_update AFTER UPDATE OF {_VENUE_COLUMNS}"
+        f" ON venues BEGIN {_sqlite_record_venue('NEW.id')} END",
+    ),
+}
 
 # --- PostgreSQL -------------------------------------------------------------------------
 
@@ -181,6 +205,15 @@ def _pg_record_service(service: str) -> str:
         f" SELECT {_PG_TXID}, r.venue_id, r.id, {service}, {_PG_FROM_NOW}, NULL, now()"
         " FROM service_resources sr JOIN resources r ON r.id = sr.resource_id"
         f" WHERE sr.service_id = {service};"
+    )
+
+
+def _pg_record_venue(venue: str) -> str:
+    return (
+        "INSERT INTO availability_changes"
+        " (txid, venue_id, resource_id, service_id, start_at, end_at, created_at)"
+        f" SELECT {_PG_TXID}, r.venue_id, r.id, NULL, {_PG_FROM_NOW}, NULL, now()"
+        f" FROM resources r WHERE r.venue_id = {venue};"
     )
 
 
@@ -240,6 +273,7 @@ _PG_FUNCTIONS = {
         + _pg_record("NEW.resource_id", _PG_FROM_NOW, "NULL", service="NEW.service_id")
         + " END IF;"
     ),
+    "venues": _pg_record_venue("NEW.id"),
 }
 _PG_EVENTS = {
     "occupancies": "INSERT OR DELETE OR UPDATE OF active, resource_id, start_at, end_at",
@@ -248,38 +282,45 @@ _PG_EVENTS = {
     "services": "UPDATE",
     "service_variants": "INSERT OR UPDATE OR DELETE",
     "service_resources": "INSERT OR DELETE",
+    "venues": f"UPDATE OF {_VENUE_COLUMNS}",
 }
 PG_TRIGGER = "availability_changes_record"
 
-POSTGRESQL_INSTALL = tuple(
-    statement
-    for table, body in _PG_FUNCTIONS.items()
-    for statement in (
-        _pg_function(f"{TRIGGER_PREFIX}{table}", body),
+
+def _postgresql_install(table: str) -> tuple[str, ...]:
+    return (
+        _pg_function(f"{TRIGGER_PREFIX}{table}", _PG_FUNCTIONS[table]),
         f"CREATE TRIGGER {PG_TRIGGER} AFTER {_PG_EVENTS[table]} ON {table}"
         f" FOR EACH ROW EXECUTE FUNCTION {TRIGGER_PREFIX}{table}()",
     )
-)
-POSTGRESQL_UNINSTALL = tuple(
-    statement
-    for table in _PG_FUNCTIONS
-    for statement in (
-        f"DROP TRIGGER IF EXISTS {PG_TRIGGER} ON {table}",
-        f"DROP FUNCTION IF EXISTS {TRIGGER_PREFIX}{table}()",
+
+
+def _uninstall(postgresql: bool, table: str) -> tuple[str, ...]:
+    if postgresql:
+        return (
+            f"DROP TRIGGER IF EXISTS {PG_TRIGGER} ON {table}",
+            f"DROP FUNCTION IF EXISTS {TRIGGER_PREFIX}{table}()",
+        )
+    return tuple(
+        f"DROP TRIGGER IF EXISTS {TRIGGER_PREFIX}{table}_{event}"
+        for event in SQLITE_TRIGGERS[table]
     )
-)
 
 
-def install(connection: Connection) -> None:
+def install(connection: Connection, tables: Collection[str] = WATCHED_TABLES) -> None:
+    """The triggers on `tables`; a migration names the tables of its own time."""
     postgresql = connection.dialect.name == "postgresql"
-    for statement in POSTGRESQL_INSTALL if postgresql else SQLITE_INSTALL:
-        connection.exec_driver_sql(statement)
+    for table in tables:
+        statements = _postgresql_install(table) if postgresql else SQLITE_INSTALL[table]
+        for statement in statements:
+            connection.exec_driver_sql(statement)
 
 
-def uninstall(connection: Connection) -> None:
+def uninstall(connection: Connection, tables: Collection[str] = WATCHED_TABLES) -> None:
     postgresql = connection.dialect.name == "postgresql"
-    for statement in POSTGRESQL_UNINSTALL if postgresql else SQLITE_UNINSTALL:
-        connection.exec_driver_sql(statement)
+    for table in tables:
+        for statement in _uninstall(postgresql, table):
+            connection.exec_driver_sql(statement)
 
 
 # --- reading ----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from bookingsite import accounts, demo, jobs
 from bookingsite.booking.service import sweep_lapsed_holds
 from bookingsite.clock import format_instant, utcnow
 from bookingsite.extensions import db
-from bookingsite.models import Partner, Scope, Venue
+from bookingsite.models import Partner, Role, Scope, Venue
 
 partners_cli = AppGroup("partners", help="Partner API keys.")
 managers_cli = AppGroup("managers", help="Venue manager accounts.")
@@ -23,10 +23,15 @@ jobs_cli = AppGroup("jobs", help="Background jobs: messages, and the sweeps ever
 
 
 def _venues(ids: tuple[int, ...]) -> list[Venue]:
+    """The venues, all of one organisation: a key or a person belongs to one."""
     venues = list(db.session.scalars(sa.select(Venue).where(Venue.id.in_(ids))))
     missing = set(ids) - {v.id for v in venues}
     if missing:
         raise click.BadParameter(f"no venue with id {sorted(missing)}", param_hint="--venue")
+    if len({v.organisation_id for v in venues}) > 1:
+        raise click.BadParameter(
+            "the venues belong to different organisations", param_hint="--venue"
+        )
     return venues
 
 
@@ -188,11 +193,23 @@ def rotate_partner_key(key_id: str) -> None:
 @click.argument("email")
 @click.option("--venue", "venue_ids", type=int, multiple=True, required=True)
 @click.option("--name", default="")
+@click.option(
+    "--role",
+    type=click.Choice([role.value for role in Role]),
+    default=Role.OWNER.value,
+    show_default=True,
+    help="owner: everything; manager: set-up and bookings; front_desk: timeline and bookings.",
+)
 @click.password_option()
-def create_manager(email: str, venue_ids: tuple[int, ...], name: str, password: str) -> None:
-    """Create a venue manager account."""
-    manager = accounts.create_manager(email, password, _venues(venue_ids), name=name)
-    click.echo(f"Manager {manager.email} created for venues {list(venue_ids)}.")
+def create_manager(
+    email: str, venue_ids: tuple[int, ...], name: str, role: str, password: str
+) -> None:
+    """Create a person's account with a role at each venue (the first owner; owners
+    invite the others in admin)."""
+    manager = accounts.create_manager(
+        email, password, _venues(venue_ids), name=name, role=Role(role)
+    )
+    click.echo(f"{manager.email} created: {role} at venues {list(venue_ids)}.")
 
 
 @click.command("demo")

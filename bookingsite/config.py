@@ -104,6 +104,16 @@ class Defaults:
     WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
     # werkzeug's scrypt; tests lower the cost so that seeding demo managers stays quick.
     PASSWORD_HASH_METHOD = "scrypt"
+    # Passwords managers choose (a reset, an invitation) have at least this many characters.
+    PASSWORD_MIN_LENGTH = 10
+    # E-mailed one-time links (bookingsite/login_links.py) work this long: a password reset
+    # link, and an invitation to manage a venue.
+    PASSWORD_RESET_LINK_MINUTES = 60
+    INVITATION_LINK_DAYS = 7
+    # "Forgot your password?" requests per client address, and per e-mail address asked
+    # about from any number of clients.
+    PASSWORD_RESET_RATE_LIMIT = "5 per 15 minutes"
+    PASSWORD_RESET_EMAIL_RATE_LIMIT = "3 per hour"
 
 
 def _parse_env_value(raw: str) -> Any:

@@ -10,8 +10,10 @@ from bookingsite.extensions import db
 from bookingsite.models import (
     Allocation,
     DurationMode,
+    Organisation,
     Resource,
     ResourceKind,
+    Role,
     Service,
     ServiceVariant,
     Venue,
@@ -165,8 +167,13 @@ def seed(now: datetime) -> list[Venue]:
         variants=[
             ServiceVariant(name="60 minutes", duration_minutes=60, guests=1, price_cents=9500),
             ServiceVariant(name="90 minutes", duration_minutes=90, guests=1, price_cents=13000),
+            # One room for two, and a therapist for each guest.
             ServiceVariant(
-                name="Duo, 60 minutes", duration_minutes=60, guests=2, price_cents=18000
+                name="Duo, 60 minutes",
+                duration_minutes=60,
+                guests=2,
+                price_cents=18000,
+                staff_count=2,
             ),
         ],
         resources=[cabin, duo, *therapists],
@@ -293,6 +300,13 @@ def seed(now: datetime) -> list[Venue]:
     )
 
     venues = [rooms, spa, tennis, rentals]
+    # Written first and named by id, so that the rows below keep the order (and ids) in
+    # which they are listed.
+    group = Organisation(name="Spreeblick Group", created_at=now)
+    db.session.add(group)
+    db.session.flush()
+    for venue in venues:
+        venue.organisation_id = group.id
     db.session.add_all(
         [
             *venues,
@@ -310,7 +324,18 @@ def seed(now: datetime) -> list[Venue]:
     db.session.commit()
     for venue in venues:
         accounts.create_manager(
-            f"{venue.slug}@example.com", DEMO_PASSWORD, [venue], name=f"{venue.name} manager"
+            f"{venue.slug}@example.com",
+            DEMO_PASSWORD,
+            [venue],
+            name=f"{venue.name} manager",
+            role=Role.MANAGER,
         )
+    accounts.create_manager(
+        "frontdesk@example.com",
+        DEMO_PASSWORD,
+        [rooms],
+        name="Spreeblick front desk",
+        role=Role.FRONT_DESK,
+    )
     accounts.create_manager("admin@example.com", DEMO_PASSWORD, venues, name="All venues")
     return venues

@@ -133,3 +133,12 @@ WEBHOOK_ENDPOINT_DISABLED = ErrorKind(
     409,
     _l("This webhook endpoint is disabled. Enable it first, then send the delivery again."),
 )
+
+# Appended for the exact OpenAPI document: a request whose every field has the form the
+# document gives it, but whose values together break a rule that no schema states (an end
+# before its start, periods out of order, an option of another service, an unknown
+# cursor). VALIDATION_ERROR stays for what the document does state (types, bounds,
+# patterns, required and null).
+RULE_BROKEN = ErrorKind(
+    "RULE_BROKEN", 422, _l("These values are well formed but break a rule: see the fields.")
+)

@@ -243,9 +243,11 @@ def local_day(instant: datetime, zone: str) -> str:
 
 
 def _fresh_request() -> None:
-    """Each request chooses its language and venue afresh, even where requests share an
-    application context (the test client inside a test's app context)."""
-    g.pop("venue", None)
+    """Each request chooses its language, venue, role and logged-in person afresh, even
+    where requests share an application context (the test client inside a test's app
+    context)."""
+    for name in ("venue", "role", "_login_user"):
+        g.pop(name, None)
     refresh()
 
 

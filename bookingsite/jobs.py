@@ -1,6 +1,7 @@
-"""Background jobs on Huey: delivering messages and webhooks, and a sweep every minute
-that hands over messages and webhook deliveries never queued (or whose retry is due),
-clears lapsed holds and records the reminders that fall due.
+"""Background jobs on Huey: delivering messages and webhooks, sending password reset
+links, and a sweep every minute that hands over messages and webhook deliveries never
+queued (or whose retry is due), clears lapsed holds and records the reminders that fall
+due.
 
 One Huey per app, chosen by JOBS_URL:
 - unset: a SQLite queue in the instance folder. `flask serve` runs the web server and a
@@ -61,6 +62,15 @@ class Jobs:
             if wait is not None:
                 raise RetryTask(f"webhook delivery {delivery_id}: next try in {wait}", delay=wait)
 
+        # The "Forgot your password?" page only queues this, whatever the address, so
+        # that its answer takes as long for a manager's address as for anyone's.
+        @self.huey.task(name="send_password_reset")
+        def send_password_reset(email: str, locale: str, request_root: str | None) -> None:
+            from bookingsite import login_links
+
+            with app.app_context():
+                login_links.send_password_reset(email, locale, request_root)
+
         @self.huey.periodic_task(crontab(minute="*"), name="sweep")
         def sweep() -> None:
             from bookingsite.booking.service import sweep_lapsed_holds
@@ -76,6 +86,7 @@ class Jobs:
 
         self.deliver_message: TaskWrapper = deliver_message
         self.deliver_webhook: TaskWrapper = deliver_webhook
+        self.send_password_reset: TaskWrapper = send_password_reset
         self.sweep: TaskWrapper = sweep
 
     def consumer(self, workers: int) -> Consumer:

@@ -103,6 +103,10 @@ class MessageKind(StrEnum):
     REMINDER = "reminder"
     # A customer's upcoming bookings with their links, asked for by e-mail address.
     BOOKINGS_LIST = "bookings_list"
+    # A one-time link to choose a new password, asked for by a manager.
+    PASSWORD_RESET = "password_reset"
+    # An owner's invitation to take up a role at a venue, with a one-time link.
+    INVITATION = "invitation"
 
 
 class MessageStatus(StrEnum):
@@ -130,12 +134,46 @@ service_resources = sa.Table(
     sa.Column("resource_id", sa.ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True),
 )
 
-manager_venues = sa.Table(
-    "manager_venues",
-    db.metadata,
-    sa.Column("manager_id", sa.ForeignKey("managers.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("venue_id", sa.ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True),
-)
+
+class Role(StrEnum):
+    """What a person may do at a venue; each role may do everything the next may."""
+
+    OWNER = "owner"  # everything: people, partner keys, webhook endpoints, the venue
+    MANAGER = "manager"  # set-up (resources, services, hours, blocks), messages, reports
+    FRONT_DESK = "front_desk"  # the timeline and bookings
+
+    def allows(self, needed: Role) -> bool:
+        order = list(Role)
+        return order.index(self) <= order.index(needed)
+
+
+class Organisation(db.Model):
+    """Owns venues, the people who run them and partner keys: a group of venues, or one."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    venues: Mapped[list[Venue]] = relationship(back_populates="organisation", order_by="Venue.name")
+
+
+class Membership(db.Model):
+    """A person's role at one venue."""
+
+    __tablename__ = "manager_venues"
+
+    manager_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("managers.id", ondelete="CASCADE"), primary_key=True
+    )
+    venue_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.OWNER)
+
+    manager: Mapped[Manager] = relationship(back_populates="memberships")
+    venue: Mapped[Venue] = relationship()
 
 
 class SetupRevision(db.Model):
@@ -154,6 +192,7 @@ class Venue(db.Model):
     __tablename__ = "venues"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     city: Mapped[str] = mapped_column(sa.String(120), default="")
@@ -175,7 +214,10 @@ class Venue(db.Model):
     # until the start); a service may set its own. Managers are not bound by them.
     cancel_cutoff_hours: Mapped[int] = mapped_column(default=0)
     change_cutoff_hours: Mapped[int] = mapped_column(default=0)
+    # A retired venue is neither listed nor bookable; its bookings stay as they are.
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
+    organisation: Mapped[Organisation] = relationship(back_populates="venues")
     resources: Mapped[list[Resource]] = relationship(back_populates="venue", order_by="Resource.id")
     services: Mapped[list[Service]] = relationship(back_populates="venue", order_by="Service.id")
 
@@ -283,6 +325,11 @@ class Service(db.Model):
     )
 
     @property
+    def offered(self) -> bool:
+        """Listed and bookable: neither the service nor its venue is retired."""
+        return self.active and self.venue.active
+
+    @property
     def is_fixed(self) -> bool:
         return self.duration_mode == DurationMode.FIXED
 
@@ -333,11 +380,15 @@ class ServiceVariant(db.Model):
     duration_minutes: Mapped[int]
     guests: Mapped[int] = mapped_column(default=1)
     price_cents: Mapped[int | None]
+    # How many qualified staff members serve the option together (a duo massage: two
+    # therapists), when the service requires skills.
+    staff_count: Mapped[int] = mapped_column(default=1, server_default="1")
 
     service: Mapped[Service] = relationship(back_populates="variants")
 
     __table_args__ = (
         sa.CheckConstraint("duration_minutes >= 1 AND guests >= 1", name="ck_variant_positive"),
+        sa.CheckConstraint("staff_count >= 1", name="ck_variant_staff_count"),
     )
 
 
@@ -660,6 +711,8 @@ class Partner(db.Model):
     __tablename__ = "partners"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # A key reaches venues of its own organisation only.
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     # The first characters of the key find the row; only a hash of the key is kept.
     key_prefix: Mapped[str] = mapped_column(sa.String(16), unique=True)
@@ -672,6 +725,7 @@ class Partner(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    organisation: Mapped[Organisation] = relationship()
     grants: Mapped[list[PartnerGrant]] = relationship(
         back_populates="partner", cascade="all, delete-orphan", order_by="PartnerGrant.venue_id"
     )
@@ -727,12 +781,82 @@ class Manager(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(200), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of the id each session and remember-me cookie carries (get_id): raising it
+    # ends every session the person has open (accounts.end_sessions).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
-    venues: Mapped[list[Venue]] = relationship(secondary=manager_venues, order_by="Venue.id")
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="manager", cascade="all, delete-orphan", order_by="Membership.venue_id"
+    )
+    venues: Mapped[list[Venue]] = relationship(
+        secondary="manager_venues", order_by="Venue.id", viewonly=True
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login asks this
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's "alternative id": the one that sessions and remember-me cookies
+        carry, checked by the user loader (admin/auth.py). A cookie made before the
+        session version last changed no longer logs anyone in."""
+        return f"{self.id}:{self.session_version}"
+
+    def role_at(self, venue_id: int) -> Role | None:
+        """The person's role at the venue; None where they have none."""
+        return next((m.role for m in self.memberships if m.venue_id == venue_id), None)
+
+
+class LoginLinkPurpose(StrEnum):
+    RESET = "reset"  # choose a new password (forgotten)
+    INVITE = "invite"  # set a first password and take up the role granted
+
+
+class LoginLink(db.Model):
+    """A one-time, expiring link e-mailed to set a password (bookingsite/login_links.py).
+    Only a hash of its token is kept; the token itself exists in the e-mail alone. A
+    link is spent by one conditional UPDATE (used_at IS NULL, not revoked, not expired),
+    so that two uses racing each other never both succeed."""
+
+    __tablename__ = "login_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of the token, hex: tokens carry 192 random bits, so a fast hash is enough.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    purpose: Mapped[LoginLinkPurpose] = mapped_column(_enum(LoginLinkPurpose))
+    # Whose password it sets. An invitation may be made before the person's row (then
+    # None, and `email` says whom it was sent to); a reset always names a manager.
+    manager_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("managers.id", ondelete="CASCADE"), index=True
+    )
+    # The address it was sent to, normalised as accounts stores addresses.
+    email: Mapped[str] = mapped_column(sa.String(254))
+    # What an invitation grants, taken up when it is used: a role at a venue.
+    venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venues.id", ondelete="CASCADE"))
+    role: Mapped[str | None] = mapped_column(sa.String(16))
+    # Who made it (an owner inviting); None for a reset, which the person asks for.
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("managers.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Made void before use: a newer link of the same purpose, a password changed, an
+    # invitation withdrawn.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    manager: Mapped[Manager | None] = relationship(foreign_keys=[manager_id])
+    venue: Mapped[Venue | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "purpose <> 'reset' OR manager_id IS NOT NULL", name="ck_login_link_reset_manager"
+        ),
+        sa.CheckConstraint("expires_at >= created_at", name="ck_login_link_expiry"),
+    )
+
+    def is_usable_at(self, now: datetime) -> bool:
+        return self.used_at is None and self.revoked_at is None and now < self.expires_at
 
 
 # --- webhooks (Standard Webhooks; bookingsite/webhooks) --------------------------------

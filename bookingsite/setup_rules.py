@@ -32,6 +32,7 @@ MIDNIGHT = time(0)  # as a closing time: the end of the day
 # --- bounds: what the admin's validators and the API's Field constraints both enforce ----
 
 MAX_CAPACITY = 10_000  # guests at once on a resource; guests of one option or booking
+MAX_STAFF_COUNT = 20  # staff members serving one option together
 MAX_DURATION_MINUTES = 31 * MINUTES_PER_DAY  # a fixed option; either end of an hourly range
 MAX_DURATION_DAYS = 366  # either end of a daily range
 MAX_BUFFER_MINUTES = MINUTES_PER_DAY  # before or after each booking
@@ -99,6 +100,8 @@ class Rule(StrEnum):
     LEAD_TIME_BEYOND_HORIZON = "LEAD_TIME_BEYOND_HORIZON"
     NO_PLACE = "NO_PLACE"
     SKILLS_NOBODY_HAS = "SKILLS_NOBODY_HAS"
+    TEAM_WITHOUT_SKILLS = "TEAM_WITHOUT_SKILLS"
+    TEAM_LARGER_THAN_STAFF = "TEAM_LARGER_THAN_STAFF"
     STAFF_WITHOUT_SKILLS = "STAFF_WITHOUT_SKILLS"
     SKILLS_OFF_STAFF = "SKILLS_OFF_STAFF"
     PERIOD_BACKWARDS = "PERIOD_BACKWARDS"
@@ -142,6 +145,7 @@ class ServicePolicy:
     lead_time_minutes: int
     horizon_days: int
     variant_minutes: tuple[int, ...] = ()
+    variant_staff_counts: tuple[int, ...] = ()
     min_minutes: int | None = None
     max_minutes: int | None = None
     min_days: int | None = None
@@ -231,6 +235,16 @@ def _resource_problems(p: ServicePolicy) -> Iterable[Problem]:
         yield Problem(SetupField.REQUIRED_SKILLS, Rule.SKILLS_NOBODY_HAS)
     if not skills and staff:
         yield Problem(SetupField.REQUIRED_SKILLS, Rule.STAFF_WITHOUT_SKILLS)
+    # An option served by several staff members needs staff to draw them from.
+    team = max(p.variant_staff_counts, default=1)
+    if team > 1 and not skills:
+        yield Problem(SetupField.VARIANTS, Rule.TEAM_WITHOUT_SKILLS, {"n": team})
+    elif team > 1:
+        qualified = sum(1 for r in staff if skills <= r.skills)
+        if team > qualified:
+            yield Problem(
+                SetupField.VARIANTS, Rule.TEAM_LARGER_THAN_STAFF, {"n": team, "m": qualified}
+            )
 
 
 # --- resources ----------------------------------------------------------------------------
@@ -364,6 +378,14 @@ MESSAGES: dict[Rule, Any] = {
         "The lead time is longer than the horizon: nothing could ever be booked."
     ),
     Rule.NO_PLACE: _l("Choose at least one place (a resource that is not staff)."),
+    Rule.TEAM_WITHOUT_SKILLS: _l(
+        "An option needs %(n)s staff members: choose the skills they need and the staff "
+        "who have them."
+    ),
+    Rule.TEAM_LARGER_THAN_STAFF: _l(
+        "An option needs %(n)s staff members, but only %(m)s chosen staff members have the "
+        "skills: choose more, or need fewer."
+    ),
     Rule.SKILLS_NOBODY_HAS: _l(
         "No chosen staff member has all these skills: choose one who has them."
     ),

@@ -64,6 +64,16 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
+def empty_database(backend: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database with no schema at all, for tests that run the migrations themselves."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'upgrade.sqlite3'}"
+        return
+    with postgres.throwaway_database(request.getfixturevalue("postgres_server")) as url:
+        yield url
+
+
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest) -> str:
     """SQLite unless the test also asks for `backend`."""
     name = request.getfixturevalue("backend") if "backend" in request.fixturenames else "sqlite"

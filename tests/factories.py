@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import count
 from typing import Any
+
+import sqlalchemy as sa
 
 from bookingsite.extensions import db
 from bookingsite.models import (
     Allocation,
     DurationMode,
+    Organisation,
     Resource,
     ResourceKind,
     Service,
@@ -20,6 +23,19 @@ from bookingsite.models import (
 _sequence = count(1)
 
 
+def make_organisation(name: str = "Test group") -> Organisation:
+    organisation = Organisation(name=name, created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    db.session.add(organisation)
+    db.session.commit()
+    return organisation
+
+
+def _first_organisation() -> Organisation:
+    """The test's venues share one organisation unless a test says otherwise."""
+    found = db.session.scalar(sa.select(Organisation).order_by(Organisation.id).limit(1))
+    return found or make_organisation()
+
+
 def make_venue(**overrides: Any) -> Venue:
     n = next(_sequence)
     fields = {
@@ -28,6 +44,8 @@ def make_venue(**overrides: Any) -> Venue:
         "city": "Berlin",
         "timezone": "Europe/Berlin",
     }
+    if "organisation" not in overrides and "organisation_id" not in overrides:
+        fields["organisation"] = _first_organisation()
     venue = Venue(**(fields | overrides))
     db.session.add(venue)
     db.session.commit()

@@ -13,6 +13,7 @@ from bookingsite.admin import (  # noqa: E402, F401  (the modules register their
     bookings,
     keys,
     messages,
+    people,
     settings,
     setup,
     timeline,

@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import available_timezones
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -32,6 +34,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
+    EqualTo,
     InputRequired,
     Length,
     NumberRange,
@@ -65,6 +68,7 @@ from bookingsite.setup_rules import (
     MAX_PHONE_LENGTH,
     MAX_PRICE_CENTS,
     MAX_REMINDER_HOURS,
+    MAX_STAFF_COUNT,
     SLUG_MAX_LENGTH,
     SLUG_PATTERN,
     Block,
@@ -146,17 +150,61 @@ def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def _address_field(label: Any) -> EmailField:
-    """An optional e-mail address: the shape only; nothing is asked of a mail server."""
+def address_field(label: Any, *, required: bool = False) -> EmailField:
+    """An e-mail address: the shape only; nothing is asked of a mail server."""
     return EmailField(
         label,
         filters=[strip],
         validators=[
-            Optional(),
+            DataRequired() if required else Optional(),
             Email(check_deliverability=False),
             Length(max=MAX_EMAIL_LENGTH),
         ],
     )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = address_field(_l("E-mail address"), required=True)
+
+
+def _long_enough(_form: Any, field: Any) -> None:
+    shortest = current_app.config["PASSWORD_MIN_LENGTH"]
+    if field.data and len(field.data) < shortest:
+        raise ValidationError(
+            ngettext(
+                "Choose a password of at least %(num)d character.",
+                "Choose a password of at least %(num)d characters.",
+                shortest,
+            )
+        )
+
+
+class NewPasswordForm(FlaskForm):
+    # No filters: a password is kept exactly as typed, spaces included.
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), _long_enough, Length(max=200)]
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
+    )
+
+
+class JoinForm(NewPasswordForm):
+    """Taking up an invitation with a new account."""
+
+    name = StringField(
+        _l("Your name"), filters=[strip], validators=[DataRequired(), Length(max=200)]
+    )
+
+
+class JoinWithAccountForm(FlaskForm):
+    """Taking up an invitation with the account the address already has."""
+
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
 
 
 def _cutoff_field(label: Any, *, required: bool) -> IntegerField:
@@ -164,17 +212,53 @@ def _cutoff_field(label: Any, *, required: bool) -> IntegerField:
     return IntegerField(label, validators=[presence, NumberRange(min=0, max=MAX_CUTOFF_HOURS)])
 
 
-class VenueSettingsForm(FlaskForm):
-    """What customers see of the venue and the terms they book under, and where the
-    venue hears of its bookings."""
+def _valid_zone(_form: Any, field: Any) -> None:
+    if field.data and field.data not in available_timezones():
+        raise ValidationError(_l("Use a time zone name such as Europe/Paris."))
 
-    contact_email = _address_field(_l("Contact e-mail address"))
+
+MAX_HOLD_TTL_MINUTES = 1440  # the API's bound
+MAX_TRAVEL_BUFFER_MINUTES = 240
+LANGUAGE_NAMES = [
+    SelectChoice("en", "English"),
+    SelectChoice("fr", "Français"),
+    SelectChoice("de", "Deutsch"),
+]
+
+
+class VenueSettingsForm(FlaskForm):
+    """The venue itself, what customers see of it and the terms they book under, and
+    where the venue hears of its bookings: its owners' form, to add a venue or edit it."""
+
+    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    city = StringField(_l("City"), filters=[strip], validators=[Optional(), Length(max=120)])
+    timezone = StringField(
+        _l("Time zone"), filters=[strip], validators=[DataRequired(), _valid_zone]
+    )
+    default_locale = SelectField(_l("Language of its pages and e-mails"), choices=LANGUAGE_NAMES)
+    currency = StringField(
+        _l("Currency"),
+        filters=[strip, lambda v: v.upper() if v else v],
+        validators=[
+            DataRequired(),
+            Regexp(r"^[A-Z]{3}$", message=_l("Use a three-letter code such as EUR.")),
+        ],
+    )
+    hold_ttl_minutes = IntegerField(
+        _l("Holds last (minutes)"),
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_HOLD_TTL_MINUTES)],
+    )
+    travel_buffer_minutes = IntegerField(
+        _l("Travel time of shared staff to and from another venue (minutes)"),
+        validators=[InputRequired(), NumberRange(min=0, max=MAX_TRAVEL_BUFFER_MINUTES)],
+    )
+    contact_email = address_field(_l("Contact e-mail address"))
     contact_phone = StringField(
         _l("Contact phone number"),
         filters=[strip],
         validators=[Optional(), Length(max=MAX_PHONE_LENGTH)],
     )
-    notification_email = _address_field(_l("Notification address"))
+    notification_email = address_field(_l("Notification address"))
     reminder_hours = IntegerField(
         _l("Remind customers (hours before the start)"),
         validators=[Optional(), NumberRange(min=1, max=MAX_REMINDER_HOURS)],
@@ -185,11 +269,6 @@ class VenueSettingsForm(FlaskForm):
     change_cutoff_hours = _cutoff_field(
         _l("Customers may change the time until (hours before the start)"), required=True
     )
-
-
-def _valid_zone(_form: Any, field: Any) -> None:
-    if field.data and field.data not in available_timezones():
-        raise ValidationError(_l("Use a time zone name such as Europe/Paris."))
 
 
 def supported_date(_form: Any, field: Any) -> None:
@@ -472,6 +551,11 @@ class VariantForm(Form):
     guests = IntegerField(
         _l("Guests"), default=1, validators=[Optional(), NumberRange(min=1, max=MAX_CAPACITY)]
     )
+    staff_count = IntegerField(
+        _l("Staff needed"),
+        default=1,
+        validators=[Optional(), NumberRange(min=1, max=MAX_STAFF_COUNT)],
+    )
     price = DecimalField(
         _l("Price"), places=2, validators=[Optional(), NumberRange(min=0, max=MAX_PRICE)]
     )
@@ -596,6 +680,7 @@ class ServiceForm(FlaskForm):
         return ServicePolicy(
             mode=Mode(self.duration_mode.data),
             variant_minutes=tuple(v.duration_minutes.data for v in self.filled_variants),
+            variant_staff_counts=tuple(v.staff_count.data or 1 for v in self.filled_variants),
             min_minutes=self.min_minutes.data,
             max_minutes=self.max_minutes.data,
             min_days=self.min_days.data,

@@ -49,7 +49,13 @@ KIND_TEXT = {
     MessageKind.VENUE_MOVED: _l("Moved booking, to the venue"),
     MessageKind.REMINDER: _l("Reminder, to the customer"),
     MessageKind.BOOKINGS_LIST: _l("Upcoming bookings asked for, to the customer"),
+    MessageKind.PASSWORD_RESET: _l("Password reset link, to a manager"),
+    MessageKind.INVITATION: _l("Invitation to the admin, with its link"),
 }
+
+# Messages whose body opens an account (a one-time link to set a password): the log
+# names them, but only their recipient ever reads what they say.
+PRIVATE_KINDS = frozenset({MessageKind.PASSWORD_RESET, MessageKind.INVITATION})
 
 
 def status_text(status: MessageStatus) -> str:
@@ -195,6 +201,7 @@ def _detail(message: Message, action_form: ActionForm | None = None, status: int
     return render_template(
         "admin/message.html",
         message=message,
+        private=message.kind in PRIVATE_KINDS,
         action_form=action_form or ActionForm(formdata=None),
         can_resend=message.status == MessageStatus.FAILED,
         message_id_header=message_id_header(message),

@@ -417,6 +417,7 @@ def _service_form(service: Service | None) -> ServiceForm:
         entry.form.name.data = variant.name
         entry.form.duration_minutes.data = variant.duration_minutes
         entry.form.guests.data = variant.guests
+        entry.form.staff_count.data = variant.staff_count
         entry.form.price.data = _amount(variant.price_cents)
     for _extra in range(2):
         form.variants.append_entry()
@@ -471,6 +472,7 @@ def _save_service(service: Service, form: ServiceForm, slug: str) -> bool:
         variant.name = (row.name.data or "").strip()
         variant.duration_minutes = row.duration_minutes.data
         variant.guests = row.guests.data or 1
+        variant.staff_count = row.staff_count.data or 1
         variant.price_cents = _cents(row.price.data)
         kept.append(variant)
     dropped = [v for v in service.variants if v not in kept and v.id is not None]

@@ -102,10 +102,10 @@ def resource(resource_id: int) -> Resource:
 
 
 def service(service_id: int, *, retired: bool = False) -> Service:
-    """An active service of the key's venues; `retired=True` (set-up calls that may
-    bring one back) finds an inactive one too."""
+    """An offered service (active, at an open venue) of the key's venues; `retired=True`
+    (set-up calls that may bring one back) finds a retired one too."""
     row = load_service(service_id)
-    if row is not None and not (row.active or retired):
+    if row is not None and not (row.offered or retired):
         row = None
     return _reachable(row, row and row.venue_id)
 

@@ -8,8 +8,8 @@ Locking rules:
 - the same key with a different request (method, path or body) gets 422
   IDEMPOTENCY_KEY_REUSED; the same request replays the stored status and body;
 - answers are stored once the request has run, errors included (a 409 SLOT_TAKEN
-  replays as such); a request that failed validation or crashed (5xx) stores nothing and
-  frees the key, as Stripe does;
+  replays as such); a request that failed validation (VALIDATION_ERROR, RULE_BROKEN) or
+  crashed (5xx) stores nothing and frees the key, as Stripe does;
 - a record older than 24 hours (by the app's clock) is ignored and replaced.
 """
 
@@ -138,7 +138,7 @@ def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:
             response = view(**kwargs)
         except DomainError as error:
             response = error_response(error)
-            keep = error.kind is not errors.VALIDATION_ERROR
+            keep = error.kind not in (errors.VALIDATION_ERROR, errors.RULE_BROKEN)
         except BaseException:
             _settle(claim, None)
             raise

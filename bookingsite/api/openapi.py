@@ -18,6 +18,20 @@ from bookingsite.api.types import MAX_ID
 
 REF = "#/components/schemas/{model}"
 JSON = "application/json"
+# What werkzeug's set_etag writes: a strong tag, quoted (availability._etag's digest).
+ETAG = {
+    "description": "The answer's version: send it back in If-None-Match.",
+    "required": True,
+    "schema": {"type": "string", "pattern": '^"[0-9a-f]{32}"$'},
+}
+IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "An ETag of an earlier answer to the same question (or several, "
+    "comma-separated, or *): 304 with no body while the answer would be the same.",
+    "schema": {"type": "string"},
+}
 
 
 def _components(operations: list[Operation]) -> tuple[dict, dict]:
@@ -71,6 +85,8 @@ def _parameters(op: Operation, refs: dict, schemas: dict) -> list[dict]:
     ]
     if op.query is not None:
         parameters += _query_parameters(op, refs, schemas)
+    if op.conditional:
+        parameters.append(IF_NONE_MATCH)
     if op.idempotent:
         parameters.append(
             {
@@ -106,6 +122,12 @@ def _responses(op: Operation, refs: dict) -> dict[str, Any]:
                     "description": "Present on a replayed answer.",
                     "schema": {"type": "string", "enum": ["true"]},
                 }
+            }
+        if op.conditional:
+            responses[str(op.status)]["headers"] = {"ETag": ETAG}
+            responses["304"] = {
+                "description": "Not modified: If-None-Match names the answer's ETag.",
+                "headers": {"ETag": ETAG},
             }
     for status, kinds in op.statuses.items():
         responses[str(status)] = {

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import InstrumentedAttribute
 
-from bookingsite.api.parsing import invalid
+from bookingsite.api.parsing import broken
 from bookingsite.bounds import MAX_ID
 from bookingsite.clock import parse_instant
 from bookingsite.extensions import db
@@ -64,7 +64,7 @@ def _decode(cursor: str, keys: Sequence[InstrumentedAttribute]) -> list[Any]:
             raise ValueError(values)
         return [_value(key, value) for key, value in zip(keys, values, strict=True)]
     except (ValueError, TypeError, OverflowError, RecursionError, binascii.Error):
-        raise invalid(CURSOR, _("This cursor is not valid.")) from None
+        raise broken(CURSOR, _("This cursor is not valid.")) from None
 
 
 def _after(keys: Sequence[InstrumentedAttribute], values: Sequence[Any]) -> sa.ColumnElement:
@@ -84,7 +84,8 @@ def page(
     limit: int,
 ) -> Page[Any]:
     """The page of `statement`'s rows (one entity each) after `cursor`, ordered by
-    `keys`; a bad cursor is a VALIDATION_ERROR on `cursor`."""
+    `keys`; a cursor of the documented form that no page gave is RULE_BROKEN on
+    `cursor`."""
     if cursor is not None:
         statement = statement.where(_after(keys, _decode(cursor, keys)))
     statement = statement.order_by(*keys).limit(limit + 1)

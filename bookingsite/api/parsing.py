@@ -1,5 +1,11 @@
 """Turn request bodies and query strings into schema objects, and pydantic's complaints
-into one VALIDATION_ERROR whose fields are keyed by the camelCase JSON names."""
+into one error whose fields are keyed by the camelCase JSON names.
+
+Two codes, and the line between them is the OpenAPI document's: VALIDATION_ERROR for a
+value the document already refuses (type, bound, pattern, required, null), RULE_BROKEN
+for well-formed values that break a rule no schema states (an end before its start,
+periods out of order). A request with both is malformed: VALIDATION_ERROR, with every
+field's message."""
 
 from __future__ import annotations
 
@@ -20,11 +26,21 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class FieldProblem(ValueError):
-    """Raised by a model-level validator to pin its message on one field."""
+    """Raised by a model-level validator to pin its message on one field: a value the
+    document refuses (VALIDATION_ERROR)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str | None, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class BrokenRule(FieldProblem):
+    """Raised by a validator whose rule the document cannot state: the request is well
+    formed, and refused with RULE_BROKEN. Without a field, the message lands on the
+    field the validator checks."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(field, message)
 
 
 def _message(error: dict[str, Any]) -> str:
@@ -53,6 +69,8 @@ def _message(error: dict[str, Any]) -> str:
         return _("Give a whole number.")
     if kind.startswith("bool"):
         return _("Give true or false.")
+    if kind == "multiple_of":
+        return _("Must be a multiple of %(n)s.", n=ctx.get("multiple_of"))
     if kind == "string_pattern_mismatch":
         return _("This value does not have the expected format.")
     if kind in ("string_type", "dict_type", "list_type", "model_type", "model_attributes_type"):
@@ -62,7 +80,7 @@ def _message(error: dict[str, Any]) -> str:
 
 def _field(error: dict[str, Any]) -> str:
     problem = (error.get("ctx") or {}).get("error")
-    if isinstance(problem, FieldProblem):
+    if isinstance(problem, FieldProblem) and problem.field:
         return problem.field
     # Union members and dict keys add noise to the location; keep the JSON path.
     parts = [str(p) for p in error["loc"] if not (isinstance(p, str) and p in ("HOUR", "DAY"))]
@@ -70,23 +88,35 @@ def _field(error: dict[str, Any]) -> str:
     return ".".join(parts) or BODY
 
 
+def _broken_rule(error: dict[str, Any]) -> bool:
+    return isinstance((error.get("ctx") or {}).get("error"), BrokenRule)
+
+
 def validation_error(exc: ValidationError, prefix: str = "") -> DomainError:
     fields: dict[str, str] = {}
     for error in exc.errors():
         fields.setdefault(prefix + _field(error), _message(error))
-    return DomainError(errors.VALIDATION_ERROR, fields=fields)
+    rules_only = all(_broken_rule(error) for error in exc.errors())
+    return DomainError(errors.RULE_BROKEN if rules_only else errors.VALIDATION_ERROR, fields=fields)
 
 
 def invalid(field: str, message: str) -> DomainError:
+    """A value the document refuses."""
     return DomainError(errors.VALIDATION_ERROR, fields={field: message})
 
 
+def broken(field: str, message: str) -> DomainError:
+    """Well-formed values that break a rule no schema states."""
+    return DomainError(errors.RULE_BROKEN, fields={field: message})
+
+
 def setup_error(problems: Sequence[Problem], fields: Mapping[SetupField, str]) -> DomainError:
-    """The set-up rules' problems as one VALIDATION_ERROR, each on its JSON field."""
+    """The set-up rules' problems (one field against another, the resources chosen) as
+    one RULE_BROKEN, each on its JSON field."""
     messages: dict[str, str] = {}
     for problem in problems:
         messages.setdefault(fields[problem.field], problem.message)
-    return DomainError(errors.VALIDATION_ERROR, fields=messages)
+    return DomainError(errors.RULE_BROKEN, fields=messages)
 
 
 def _requires_something(model: type[BaseModel]) -> bool:

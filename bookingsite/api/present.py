@@ -67,12 +67,14 @@ def venue(row: Venue) -> s.VenueOut:
         locale=row.default_locale,
         currency=row.currency,
         hold_ttl_minutes=row.hold_ttl_minutes,
+        travel_buffer_minutes=row.travel_buffer_minutes,
         contact_email=row.contact_email,
         contact_phone=row.contact_phone,
         notification_email=row.notification_email,
         reminder_hours=row.reminder_hours,
         cancel_cutoff_hours=row.cancel_cutoff_hours,
         change_cutoff_hours=row.change_cutoff_hours,
+        active=row.active,
     )
 
 
@@ -116,6 +118,7 @@ def service(row: Service) -> s.ServiceOut:
                 duration_minutes=v.duration_minutes,
                 guests=v.guests,
                 price_cents=v.price_cents,
+                staff_count=v.staff_count,
             )
             for v in row.variants
         ],

@@ -41,6 +41,8 @@ class Operation:
     scope: Scope = Scope.READ
     public: bool = False
     search: bool = False
+    # The answer carries an ETag, and a matching If-None-Match gets 304 with no body.
+    conditional: bool = False
     path_params: tuple[str, ...] = field(default=())
 
     @property
@@ -69,6 +71,8 @@ class Operation:
             kinds += [errors.UNAUTHORIZED, errors.FORBIDDEN, errors.RATE_LIMITED]
         if self.body or self.query or self.method == "POST":
             kinds.append(errors.VALIDATION_ERROR)
+        if self.body or self.query:  # well-formed values against a rule no schema states
+            kinds.append(errors.RULE_BROKEN)
         if self.path_params or self.body or self.query:  # ids in paths and bodies
             kinds.append(errors.NOT_FOUND)
         if self.idempotent:
@@ -116,6 +120,7 @@ def operation(
     scope: Scope = Scope.READ,
     public: bool = False,
     search: bool = False,
+    conditional: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         op = Operation(
@@ -133,6 +138,7 @@ def operation(
             scope=scope,
             public=public,
             search=search,
+            conditional=conditional,
             path_params=tuple(re.findall(r"<(?:\w+:)?(\w+)>", rule)),
         )
         OPERATIONS.append(op)

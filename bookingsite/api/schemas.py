@@ -16,17 +16,17 @@ from pydantic import (
     Field,
     GetPydanticSchema,
     StringConstraints,
-    WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
 
-from bookingsite.api.parsing import FieldProblem
+from bookingsite.api.parsing import BrokenRule, FieldProblem
 from bookingsite.api.types import (
     Day,
     Id,
     Instant,
+    JsonObject,
     LongText,
     Name,
     ShortText,
@@ -55,6 +55,7 @@ from bookingsite.setup_rules import (
     MAX_PHONE_LENGTH,
     MAX_PRICE_CENTS,
     MAX_REMINDER_HOURS,
+    MAX_STAFF_COUNT,
     ChosenResource,
     Mode,
     ServicePolicy,
@@ -112,8 +113,8 @@ class PageOut(Out):
 
 def _check_periods(periods: list[list[str]]) -> list[list[str]]:
     problems = period_problems([(time.fromisoformat(o), time.fromisoformat(c)) for o, c in periods])
-    if problems:
-        raise ValueError(problems[0].message)
+    if problems:  # the periods' order: well-formed times, a rule of the set-up
+        raise BrokenRule(problems[0].message)
     return sorted(periods)
 
 
@@ -142,7 +143,7 @@ def _check_hours(value: dict[Any, list[list[str]]] | None) -> dict[Any, list[lis
 def _check_week(value: dict[str, list[list[str]]] | None) -> dict[str, list[list[str]]] | None:
     problems = weekly_hours_problems(value)
     if problems:
-        raise ValueError(problems[0].message)
+        raise BrokenRule(problems[0].message)
     return value
 
 
@@ -162,7 +163,7 @@ def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
 
     dumped = json.dumps(value)
     if len(dumped) > MAX_METADATA_CHARS:
-        raise ValueError(_("Keep metadata under %(n)d characters.", n=MAX_METADATA_CHARS))
+        raise BrokenRule(_("Keep metadata under %(n)d characters.", n=MAX_METADATA_CHARS))
     if "\\u0000" in dumped:
         raise ValueError(_("Text cannot contain NUL characters."))
     return value
@@ -179,31 +180,40 @@ ReminderHours = Annotated[int, Field(ge=1, le=MAX_REMINDER_HOURS)]
 Locale = Literal["en", "fr", "de"]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 HoldTtl = Annotated[int, Field(ge=1, le=1440)]
+TravelBuffer = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=240,
+        description="Minutes kept free between a staff member's bookings here and at another "
+        "venue of the organisation.",
+    ),
+]
 Phone = Annotated[text(MAX_PHONE_LENGTH), AfterValidator(str.strip)]
 
 
 def _email(value: str) -> str:
-    """Empty, or an address of the right shape, as the admin checks it (nothing is
-    asked of a mail server)."""
+    """Empty, or an address as the admin checks it (nothing is asked of a mail server).
+    The checker's idea of an address (no special-use domain such as .test, IDNA rules,
+    Unicode local parts) is no JSON Schema format, and `format: email` would differ from
+    it both ways: its refusal is a rule, RULE_BROKEN."""
     value = value.strip()
     if value:
         try:
             validate_email(value, check_deliverability=False)
         except EmailNotValidError:
-            raise ValueError(_("Invalid email address.")) from None
+            raise BrokenRule(_("Invalid email address.")) from None
     return value
 
 
 Email = Annotated[
     text(MAX_EMAIL_LENGTH),
     AfterValidator(_email),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "maxLength": MAX_EMAIL_LENGTH,
-            "anyOf": [{"const": ""}, {"format": "email"}],
-            "description": "An e-mail address (surrounding spaces are dropped), or empty.",
-        }
+    Field(
+        description="An e-mail address (surrounding spaces are dropped), or empty. One that "
+        "could not receive mail (a malformed or special-use domain such as .test) is "
+        "refused with RULE_BROKEN.",
+        examples=["bookings@example.com"],
     ),
 ]
 
@@ -216,6 +226,7 @@ class VenueIn(Schema):
     locale: Locale = "en"
     currency: Currency = "EUR"
     hold_ttl_minutes: HoldTtl = 10
+    travel_buffer_minutes: TravelBuffer = 0
     contact_email: Email = Field("", description="Shown to customers; empty: none.")
     contact_phone: Phone = Field("", description="Shown to customers; empty: none.")
     notification_email: Email = Field(
@@ -242,12 +253,14 @@ class VenueOut(Out):
     locale: str
     currency: str
     hold_ttl_minutes: int
+    travel_buffer_minutes: int
     contact_email: str
     contact_phone: str
     notification_email: str
     reminder_hours: int | None
     cancel_cutoff_hours: int
     change_cutoff_hours: int
+    active: bool
 
 
 # --- resources --------------------------------------------------------------------------
@@ -259,7 +272,7 @@ class ResourceIn(Schema):
     kind: ResourceKind = ResourceKind.ROOM
     timezone: Zone | None = Field(None, description="None: the venue's zone.")
     capacity: Capacity = 1
-    metadata: dict[str, Any] = Field(default_factory=dict, description="Floor, section...")
+    metadata: JsonObject = Field(default_factory=dict, description="Floor, section...")
     skills: Skills = Field(default_factory=list, description="Staff members only.")
     working_hours: WorkingHours | None = Field(
         None,
@@ -317,12 +330,18 @@ class VenuePatch(Patch):
     locale: Locale | None = None
     currency: Currency | None = None
     hold_ttl_minutes: HoldTtl | None = None
+    travel_buffer_minutes: TravelBuffer | None = None
     contact_email: Email | None = None
     contact_phone: Phone | None = None
     notification_email: Email | None = None
     reminder_hours: ReminderHours | None = None
     cancel_cutoff_hours: CutoffHours | None = None
     change_cutoff_hours: CutoffHours | None = None
+    active: bool | None = Field(
+        None,
+        description="false retires the venue: it and its services are no longer listed or "
+        "bookable, and its bookings stay as they are; true opens it again.",
+    )
 
 
 class ResourcePatch(Patch):
@@ -335,7 +354,7 @@ class ResourcePatch(Patch):
     kind: ResourceKind | None = None
     timezone: Zone | None = None
     capacity: Capacity | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: JsonObject | None = None
     skills: Skills | None = None
     working_hours: WorkingHours | None = None
     exceptions: Exceptions | None = None
@@ -369,8 +388,8 @@ RESOURCE_FIELDS: dict[SetupField, str] = {SetupField.SKILLS: "skills"}
 
 
 class DeactivationQuery(Schema):
-    """Resources and services alike: switching off one with bookings still to come is
-    explicit."""
+    """Resources, services and venues alike: switching off one with bookings still to
+    come is explicit."""
 
     force: bool = Field(
         False,
@@ -387,6 +406,11 @@ class VariantIn(Schema):
     duration_minutes: DurationMinutes
     guests: Capacity = 1
     price_cents: Annotated[int, Field(ge=0, le=MAX_PRICE_CENTS)] | None = None
+    staff_count: Annotated[int, Field(ge=1, le=MAX_STAFF_COUNT)] = Field(
+        1,
+        description="How many qualified staff members serve the option together (a duo "
+        "massage: 2), when the service requires skills.",
+    )
 
 
 class HourRange(Schema):
@@ -453,6 +477,7 @@ class ServiceIn(Schema):
         return ServicePolicy(
             mode=mode,
             variant_minutes=tuple(v.duration_minutes for v in self.variants or ()),
+            variant_staff_counts=tuple(v.staff_count for v in self.variants or ()),
             min_minutes=span.min_minutes if isinstance(span, HourRange) else None,
             max_minutes=span.max_minutes if isinstance(span, HourRange) else None,
             min_days=span.min_days if isinstance(span, DayRange) else None,
@@ -488,6 +513,7 @@ class VariantOut(Out):
     duration_minutes: int
     guests: int
     price_cents: int | None
+    staff_count: int
 
 
 class DurationRangeOut(Out):
@@ -619,9 +645,9 @@ class AllocationQuery(PageQuery):
 class SlotsQuery(Schema):
     start_time: Instant
     end_time: Instant
-    duration_ms: Annotated[int, Field(ge=60_000, le=366 * 86_400_000)] | None = Field(
-        None, description="Whole minutes. Default: the service's shortest duration."
-    )
+    duration_ms: (
+        Annotated[int, Field(ge=60_000, le=366 * 86_400_000, multiple_of=60_000)] | None
+    ) = Field(None, description="Whole minutes. Default: the service's shortest duration.")
     resource_id: Id | None = None
     guests: Capacity = 1
 
@@ -677,7 +703,7 @@ class DaysQuery(Schema):
     @model_validator(mode="after")
     def _ordered(self) -> DaysQuery:
         if self.last_day < self.first_day:
-            raise FieldProblem("lastDay", _("lastDay cannot come before firstDay."))
+            raise BrokenRule(_("lastDay cannot come before firstDay."), "lastDay")
         return self
 
 
@@ -746,7 +772,7 @@ class BookingIn(Schema):
     @model_validator(mode="after")
     def _ordered(self) -> BookingIn:
         if self.end_time is not None and self.end_time <= self.start_time:
-            raise FieldProblem("endTime", _("endTime must be after startTime."))
+            raise BrokenRule(_("endTime must be after startTime."), "endTime")
         return self
 
 
@@ -831,7 +857,14 @@ class ListQuery(PageQuery):
 # --- webhooks ---------------------------------------------------------------------------
 
 # The target; the server also resolves its host and refuses private networks (422 on url).
-WebhookUrl = Annotated[text(2000, 8), StringConstraints(pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$")]
+# No white space or control character after the scheme, spelled out: `\s` means three
+# different sets in ECMA 262 (the document's readers), Python and Rust (pydantic).
+WebhookUrl = text(
+    2000,
+    8,
+    pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://"
+    r"[^\x00-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+$",
+)
 EventTypes = Annotated[
     list[WebhookEventType],
     Field(min_length=1, max_length=len(WebhookEventType)),

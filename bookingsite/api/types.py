@@ -22,11 +22,14 @@ from pydantic import (
     AwareDatetime,
     BeforeValidator,
     Field,
+    GetPydanticSchema,
     PlainSerializer,
+    PlainValidator,
     StringConstraints,
     WithJsonSchema,
 )
 from pydantic_core import core_schema
+from typing_extensions import TypeAliasType
 
 from bookingsite.bounds import (
     EARLIEST_YEAR,
@@ -130,12 +133,62 @@ def _zone(name: str) -> str:
     return name
 
 
-def text(max_length: int, min_length: int = 0) -> Any:
+# No NUL character, which a PostgreSQL text value cannot hold: the document says so with
+# this pattern (ECMA 262 and Python read it alike); the server with its own message.
+NO_NUL = "^[^\\x00]*$"
+
+
+def _states_no_nul(schema: Any, handler: Any) -> dict[str, Any]:
+    return handler(schema) | {"pattern": NO_NUL}
+
+
+def text(max_length: int, min_length: int = 0, pattern: str | None = None) -> Any:
+    """A string of at most `max_length` characters and no NUL. A `pattern` of its own
+    must leave NUL out too: the document states one pattern per string."""
+    if pattern is not None:
+        return Annotated[
+            str,
+            StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern),
+            AfterValidator(_no_nul),
+        ]
     return Annotated[
         str,
         StringConstraints(min_length=min_length, max_length=max_length),
         AfterValidator(_no_nul),
+        GetPydanticSchema(get_pydantic_json_schema=_states_no_nul),
     ]
+
+
+# Free-form JSON (a resource's metadata): an object of any JSON values, no NUL in a string
+# or a key. The server checks the whole value at once (schemas._check_metadata); the
+# recursive JsonValue only states that shape in the document.
+_NoNulText = Annotated[str, StringConstraints(pattern=NO_NUL)]
+
+
+def _only_matching_keys(schema: Any, handler: Any) -> dict[str, Any]:
+    # The keys' pattern goes to patternProperties, which constrains only the keys that
+    # match it: say that no other key is taken.
+    return handler(schema) | {"additionalProperties": False}
+
+
+JsonValue = TypeAliasType(
+    "JsonValue", "_NoNulText | float | bool | None | list[JsonValue] | _JsonObjectShape"
+)
+_JsonObjectShape = Annotated[
+    dict[_NoNulText, JsonValue], GetPydanticSchema(get_pydantic_json_schema=_only_matching_keys)
+]
+
+
+def _json_object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(_("This value has the wrong type."))
+    return value
+
+
+JsonObject = Annotated[
+    dict[str, Any],
+    PlainValidator(_json_object, json_schema_input_type=_JsonObjectShape),
+]
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]

@@ -33,7 +33,8 @@ Daily ranges
 Ordering
     Results come sorted: slots by (start, resource id), end options by end, day slots by
     day, day ends by last day. "Any free resource" means the lowest-id one that is free
-    (and the lowest-id qualified staff member), so one slot is listed per start.
+    (and the lowest-id qualified staff member, or for an option needing a team of n the
+    n lowest-id distinct ones, never one twice), so one slot is listed per start.
 """
 
 from .engine import day_slots, end_days, end_times, find_slots, next_available, pick, why_not

@@ -17,7 +17,7 @@ The property tests check that both ways agree.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 from itertools import compress, repeat
 from operator import add, attrgetter, eq, itemgetter, sub
@@ -84,15 +84,24 @@ class _Query:
         wanted = self.req.resource_id if resource_id is None else resource_id
         return sorted((p for p in self.req.places if wanted is None or p.id == wanted), key=_by_id)
 
-    def staff(self, staff_id: int | None = None) -> list[Resource] | None:
-        """Qualified staff by id, or None when the service needs nobody."""
+    def staff(self, only: Collection[int] | None = None) -> list[Resource] | None:
+        """Qualified staff by id (among `only`, if given), or None when the service needs
+        nobody."""
         required = self.req.policy.required_skills
         if not required:
             return None
-        return sorted(
-            (s for s in self.req.staff if required <= s.skills and staff_id in (None, s.id)),
-            key=_by_id,
-        )
+        # By id, each member once: a team never counts one person twice.
+        qualified = {
+            s.id: s
+            for s in self.req.staff
+            if required <= s.skills and (only is None or s.id in only)
+        }
+        return sorted(qualified.values(), key=_by_id)
+
+    @property
+    def team_size(self) -> int:
+        """How many staff members serve a booking together, when it needs any."""
+        return self.req.staff_count
 
     def periods(self, hours: WorkingHours, lo: datetime, hi: datetime) -> list[Period]:
         """Working periods of every local date that instants lo..hi can touch."""
@@ -248,18 +257,47 @@ def _place_reason(
     return _conflict(busy, start, end, q.before, q.after)
 
 
-def _staff_serves(q: _Query, member: Resource, start: datetime, end: datetime) -> bool:
-    """Rule 6: on shift for [start, end) and free over the occupied range."""
+def _staff_reason(q: _Query, member: Resource, start: datetime, end: datetime) -> Reason | None:
+    """Rule 6 for one member: on shift for [start, end) (else CLOSED) and free over the
+    occupied range (else the conflict, as for a place)."""
     if not _inside_hours(q, member.hours, start, end):
-        return False
+        return Reason.CLOSED
     busy = q.busy(member, start - q.before, end + q.after, staff=True)
-    return _conflict(busy, start, end, q.before, q.after) is None
+    return _conflict(busy, start, end, q.before, q.after)
 
 
-def _first_staff(
+def _staff_serves(q: _Query, member: Resource, start: datetime, end: datetime) -> bool:
+    return _staff_reason(q, member, start, end) is None
+
+
+_TAKEN = (Reason.BOOKED, Reason.BUFFER)
+
+
+def _team(
     q: _Query, staff: list[Resource], start: datetime, end: datetime
-) -> Resource | None:
-    return next((m for m in staff if _staff_serves(q, m, start, end)), None)
+) -> tuple[int, ...] | Reason:
+    """Rule 6 for a range: the ids of the first `staff_count` distinct qualified members
+    who serve it, lowest first. Else why not: when bookings alone keep enough of them
+    away, the booking's conflict (BOOKED or BUFFER, as a place would say: the time is
+    taken); otherwise NO_STAFF (too few on shift or unblocked)."""
+    need = q.team_size
+    team: list[int] = []
+    taken: list[Reason] = []
+    for member in staff:
+        reason = _staff_reason(q, member, start, end)
+        if reason is None:
+            team.append(member.id)
+            if len(team) == need:
+                return tuple(team)
+        elif reason in _TAKEN:
+            taken.append(reason)
+    if taken and len(team) + len(taken) >= need:
+        return max(taken, key=_rank)
+    return Reason.NO_STAFF
+
+
+def _rank(reason: Reason) -> int:
+    return reason.rank
 
 
 def _check(
@@ -267,14 +305,15 @@ def _check(
     start: datetime,
     end: datetime,
     resource_id: int | None,
-    staff_id: int | None,
+    staff_ids: Collection[int] | None,
     grid_duration: timedelta | None,
-) -> tuple[Reason | None, Resource | None, Resource | None]:
-    """The first failing reason, or None with the place and staff member that serve."""
+) -> tuple[Reason | None, Resource | None, tuple[int, ...]]:
+    """The first failing reason, or None with the place and the staff members that serve
+    (none when the service needs nobody)."""
     require_utc("start", start)
     require_utc("end", end)
     if end <= start:
-        return Reason.INVALID_DURATION, None, None
+        return Reason.INVALID_DURATION, None, ()
     q = _Query(req)
     step = q.step(grid_duration if grid_duration is not None else end - start)
     best = Reason.CLOSED
@@ -285,14 +324,14 @@ def _check(
         if reason.rank > best.rank:
             best = reason
     else:
-        return best, None, None
-    staff = q.staff(staff_id)
+        return best, None, ()
+    staff = q.staff(staff_ids)
     if staff is None:
-        return None, place, None
-    member = _first_staff(q, staff, start, end)
-    if member is None:
-        return Reason.NO_STAFF, None, None
-    return None, place, member
+        return None, place, ()
+    team = _team(q, staff, start, end)
+    if isinstance(team, Reason):
+        return team, None, ()
+    return None, place, team
 
 
 def why_not(
@@ -300,27 +339,28 @@ def why_not(
     start: datetime,
     end: datetime,
     resource_id: int | None = None,
-    staff_id: int | None = None,
+    staff_ids: Collection[int] | None = None,
     grid_duration: timedelta | None = None,
 ) -> Reason | None:
-    """None if [start, end) is bookable on the given place (or any, lowest id first) with a
-    qualified staff member where one is needed; otherwise the first failing reason of the
-    most promising place. `grid_duration` is the duration the start grid was built for
-    when it differs from end - start (hourly ranges list starts for the minimum)."""
-    reason, _, _ = _check(req, start, end, resource_id, staff_id, grid_duration)
+    """None if [start, end) is bookable on the given place (or any, lowest id first) with
+    `req.staff_count` qualified staff members (among `staff_ids`, if given) where the
+    service needs any; otherwise the first failing reason of the most promising place.
+    `grid_duration` is the duration the start grid was built for when it differs from
+    end - start (hourly ranges list starts for the minimum)."""
+    reason, _, _ = _check(req, start, end, resource_id, staff_ids, grid_duration)
     return reason
 
 
 def pick(
     req: Request, start: datetime, end: datetime, grid_duration: timedelta | None = None
 ) -> Slot | None:
-    """The place and staff member, lowest ids first, that would serve [start, end)."""
-    reason, place, member = _check(req, start, end, None, None, grid_duration)
+    """The place and staff members, lowest ids first, that would serve [start, end)."""
+    reason, place, team = _check(req, start, end, None, None, grid_duration)
     if reason is not None or place is None:
         return None
     policy = req.policy
-    staff_id = member.id if member is not None else None
-    return Slot(start, end, place.id, staff_id, policy.buffer_before, policy.buffer_after)
+    staff_id = team[0] if team else None
+    return Slot(start, end, place.id, staff_id, policy.buffer_before, policy.buffer_after, team[1:])
 
 
 # --- searching a window ---------------------------------------------------------------
@@ -415,20 +455,16 @@ def _search(
         if not unserved:
             break
 
-    staff_of: dict[int, int] | None = None
+    staff_of: dict[int, int] | None = None  # candidate index -> its (first) staff member
+    more_of: dict[int, tuple[int, ...]] | None = None  # -> the others, for a team
     if staff is not None:
-        staff_of = {}
-        unstaffed = set(place_of)
-        for member in staff:
-            on_shift = _within(starts, q.spans(member.hours, lo, hi + duration), duration)
-            on_shift &= unstaffed
-            if not on_shift:
-                continue
-            free = occupied.free(q.busy(member, reach_lo, reach_hi, staff=True), on_shift)
-            staff_of.update(zip(free, repeat(member.id)))
-            unstaffed -= free
-            if not unstaffed:
-                break
+        span_of = (lo, hi, duration, reach_lo, reach_hi)
+        if q.team_size == 1:
+            staff_of = _staff_of(q, staff, starts, occupied, set(place_of), *span_of)
+        else:
+            teams = _teams_of(q, staff, starts, occupied, set(place_of), *span_of)
+            staff_of = {i: team[0] for i, team in teams.items()}
+            more_of = {i: team[1:] for i, team in teams.items()}
 
     served = sorted(place_of if staff_of is None else staff_of)
     if first_only:
@@ -445,9 +481,69 @@ def _search(
                 repeat(None) if staff_of is None else map(staff_of.__getitem__, served),
                 repeat(q.before),
                 repeat(q.after),
+                repeat(()) if more_of is None else map(more_of.__getitem__, served),
             ),
         )
     )
+
+
+def _staff_of(
+    q: _Query,
+    staff: list[Resource],
+    starts: list[datetime],
+    occupied: _Occupied,
+    unstaffed: set[int],
+    lo: datetime,
+    hi: datetime,
+    duration: timedelta,
+    reach_lo: datetime,
+    reach_hi: datetime,
+) -> dict[int, int]:
+    """Rule 6 over the candidates `unstaffed`: the lowest-id member who serves each."""
+    staff_of: dict[int, int] = {}
+    for member in staff:
+        on_shift = _within(starts, q.spans(member.hours, lo, hi + duration), duration)
+        on_shift &= unstaffed
+        if not on_shift:
+            continue
+        free = occupied.free(q.busy(member, reach_lo, reach_hi, staff=True), on_shift)
+        staff_of.update(zip(free, repeat(member.id)))
+        unstaffed -= free
+        if not unstaffed:
+            break
+    return staff_of
+
+
+def _teams_of(
+    q: _Query,
+    staff: list[Resource],
+    starts: list[datetime],
+    occupied: _Occupied,
+    unstaffed: set[int],
+    lo: datetime,
+    hi: datetime,
+    duration: timedelta,
+    reach_lo: datetime,
+    reach_hi: datetime,
+) -> dict[int, tuple[int, ...]]:
+    """Rule 6 for a team of `staff_count`: the lowest-id distinct members who serve each
+    candidate of `unstaffed`; candidates with too few are left out. Members are taken
+    in id order, so each team is in id order too."""
+    need = q.team_size
+    found: dict[int, list[int]] = {}
+    for member in staff:
+        on_shift = _within(starts, q.spans(member.hours, lo, hi + duration), duration)
+        on_shift &= unstaffed
+        if not on_shift:
+            continue
+        for index in occupied.free(q.busy(member, reach_lo, reach_hi, staff=True), on_shift):
+            team = found.setdefault(index, [])
+            team.append(member.id)
+            if len(team) == need:
+                unstaffed.discard(index)
+        if not unstaffed:
+            break
+    return {index: tuple(team) for index, team in found.items() if len(team) == need}
 
 
 def find_slots(req: Request, window: Interval, duration: timedelta) -> list[Slot]:
@@ -502,7 +598,7 @@ def end_times(
 ) -> list[EndOption]:
     """Rule 7: the possible ends for a chosen start, from start + min to start + max in
     steps of the grid's alignment, cut at the first conflict; each end once, with the
-    lowest-id place (and staff member) that can serve it. Empty when the start is not
+    lowest-id place (and staff members) that can serve it. Empty when the start is not
     bookable for the minimum duration."""
     require_utc("start", start)
     if min_duration <= ZERO:
@@ -516,6 +612,7 @@ def end_times(
         if _place_reason(q, place, start, start + min_duration, step) is None
     ]
     staff = q.staff()
+    need = 1 if staff is None else q.team_size
     staff_reach: list[tuple[int | None, datetime]] = (
         [(None, until)]
         if staff is None
@@ -530,10 +627,10 @@ def end_times(
     end = start + min_duration
     while end <= until:
         place_id = next((rid for rid, reach in place_reach if reach >= end), None)
-        staff_entry = next((entry for entry in staff_reach if entry[1] >= end), None)
-        if place_id is None or staff_entry is None:
+        team = [sid for sid, reach in staff_reach if reach >= end][:need]
+        if place_id is None or len(team) < need:
             break
-        options.append(EndOption(end, place_id, staff_entry[0]))
+        options.append(EndOption(end, place_id, team[0], tuple(team[1:])))
         end += alignment
     return options
 
@@ -586,6 +683,11 @@ def _daily_staff(q: _Query, first_day: date, count: int) -> list[tuple[int | Non
     return [(m.id, len(_runs(q, m, first_day, count, staff=True))) for m in staff]
 
 
+def _split(team: Sequence[int | None]) -> tuple[int | None, tuple[int, ...]]:
+    """A team as the results carry it: the first member and the others."""
+    return team[0], tuple(m for m in team[1:] if m is not None)
+
+
 def day_slots(req: Request, first_day: date, last_day: date) -> list[DaySlot]:
     """Rule 8: per local date, the lowest-id place whose whole working time that day is
     free, from first_day to last_day. Days without working time are not offered."""
@@ -597,13 +699,13 @@ def day_slots(req: Request, first_day: date, last_day: date) -> list[DaySlot]:
         for day, (start, end) in hulls.items():
             if day in offered or _place_reason(q, place, start, end, None) is not None:
                 continue
-            staff_id = None
+            team: tuple[int, ...] | Reason = ()
             if staff is not None:
-                member = _first_staff(q, staff, start, end)
-                if member is None:
+                team = _team(q, staff, start, end)
+                if isinstance(team, Reason):
                     continue
-                staff_id = member.id
-            offered[day] = DaySlot(day, Interval(start, end), place.id, staff_id)
+            staff_id, more = _split(team) if team else (None, ())
+            offered[day] = DaySlot(day, Interval(start, end), place.id, staff_id, more)
     return sorted(offered.values())
 
 
@@ -618,13 +720,15 @@ def end_days(req: Request, start_day: date, min_days: int, max_days: int) -> lis
     q = _Query(req)
     place_runs = [(p.id, _runs(q, p, start_day, max_days, staff=False)) for p in q.places()]
     staff_runs = _daily_staff(q, start_day, max_days)
+    need = 1 if q.staff() is None else q.team_size
     ends = []
     for length in range(min_days, max_days + 1):
         place = next(((rid, run) for rid, run in place_runs if len(run) >= length), None)
-        member = next((entry for entry in staff_runs if entry[1] >= length), None)
-        if place is None or member is None:
+        team = [sid for sid, days_in_a_row in staff_runs if days_in_a_row >= length][:need]
+        if place is None or len(team) < need:
             break
         resource_id, run = place
         last_day = start_day + timedelta(days=length - 1)
-        ends.append(DayEnd(last_day, resource_id, _parts(run[:length]), member[0]))
+        staff_id, more = _split(team)
+        ends.append(DayEnd(last_day, resource_id, _parts(run[:length]), staff_id, more))
     return ends

@@ -226,7 +226,8 @@ class Request:
     """Who could serve a booking and under which policy, as of `now`.
 
     `places` are the service's resources, any free one will do (or only `resource_id`);
-    `staff` are only consulted when the policy requires skills."""
+    `staff` are only consulted when the policy requires skills, and then `staff_count`
+    distinct qualified members serve together (a duo treatment: two therapists)."""
 
     places: tuple[Resource, ...]
     staff: tuple[Resource, ...] = ()
@@ -234,17 +235,23 @@ class Request:
     now: datetime = field(kw_only=True)
     guests: int = 1
     resource_id: int | None = None
+    staff_count: int = 1
 
     def __post_init__(self) -> None:
         require_utc("now", self.now)
         if self.guests < 1:
             raise ValueError("a booking is for at least one guest")
+        if self.staff_count < 1:
+            raise ValueError("a booking needs at least one staff member where it needs any")
 
 
 class Slot(NamedTuple):
     """A bookable [start, end) and who would serve it. The buffers ride along so that
     `occupied` can say how long the resources stay taken. An immutable named tuple rather
-    than a dataclass: a search builds thousands, and tuples cost a fifth to make."""
+    than a dataclass: a search builds thousands, and tuples cost a fifth to make.
+
+    `staff_id` is the (lowest-id) staff member, None when the service needs nobody;
+    `more_staff_ids` the others, in id order, when the option needs several."""
 
     start: datetime
     end: datetime
@@ -252,6 +259,12 @@ class Slot(NamedTuple):
     staff_id: int | None = None
     buffer_before: timedelta = ZERO
     buffer_after: timedelta = ZERO
+    more_staff_ids: tuple[int, ...] = ()
+
+    @property
+    def staff_ids(self) -> tuple[int, ...]:
+        """Every staff member serving the slot, lowest id first."""
+        return () if self.staff_id is None else (self.staff_id, *self.more_staff_ids)
 
     @property
     def interval(self) -> Interval:
@@ -290,6 +303,11 @@ class EndOption:
     end: datetime
     resource_id: int
     staff_id: int | None = None
+    more_staff_ids: tuple[int, ...] = ()
+
+    @property
+    def staff_ids(self) -> tuple[int, ...]:
+        return () if self.staff_id is None else (self.staff_id, *self.more_staff_ids)
 
 
 @dataclass(frozen=True, order=True)
@@ -301,6 +319,11 @@ class DaySlot:
     interval: Interval
     resource_id: int
     staff_id: int | None = None
+    more_staff_ids: tuple[int, ...] = ()
+
+    @property
+    def staff_ids(self) -> tuple[int, ...]:
+        return () if self.staff_id is None else (self.staff_id, *self.more_staff_ids)
 
 
 @dataclass(frozen=True, order=True)
@@ -313,6 +336,11 @@ class DayEnd:
     resource_id: int
     parts: tuple[Interval, ...]
     staff_id: int | None = None
+    more_staff_ids: tuple[int, ...] = ()
+
+    @property
+    def staff_ids(self) -> tuple[int, ...]:
+        return () if self.staff_id is None else (self.staff_id, *self.more_staff_ids)
 
     @property
     def continuous(self) -> bool:

@@ -280,12 +280,13 @@ def build_request(
     now: datetime,
     guests: int = 1,
     resource_id: int | None = None,
+    staff_count: int = 1,
     exclude_booking_ids: frozenset[int] = frozenset(),
 ) -> engine.Request:
     """The engine's view of `service` for questions about ranges inside
     [window_start, window_end): the place `resource_id` (or every place) and the staff
-    qualified for the service, if it needs any. Expired holds are ignored here even
-    before any write has marked them expired."""
+    qualified for the service, if it needs any (`staff_count` of them together). Expired
+    holds are ignored here even before any write has marked them expired."""
     policy = policy_for(service)
     active = [r for r in service.resources if r.active]
     places = [r for r in active if not r.is_staff and resource_id in (None, r.id)]
@@ -350,4 +351,5 @@ def build_request(
         now=now,
         guests=guests,
         resource_id=resource_id,
+        staff_count=staff_count,
     )

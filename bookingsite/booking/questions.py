@@ -63,6 +63,11 @@ class Question:
         return self.service.venue.timezone
 
     @property
+    def staff_count(self) -> int:
+        """How many staff members serve together: the option's (a duo: two), else one."""
+        return self.variant.staff_count if self.variant is not None else 1
+
+    @property
     def grid_duration(self) -> timedelta | None:
         """Hourly starts sit on the grid of the minimum duration, whatever the end."""
         return timedelta(minutes=self.service.min_minutes) if self.service.is_hourly else None
@@ -82,6 +87,7 @@ class Question:
             now=now,
             guests=self.guests,
             resource_id=self.resource_id,
+            staff_count=self.staff_count,
             exclude_booking_ids=exclude_booking_ids | self.excluding,
         )
 
@@ -171,7 +177,13 @@ def slots(question: Question, window: engine.Interval, now: datetime) -> list[en
         return engine.find_slots(req, window, question.duration)
     first, last = local_date(window.start, question.zone), local_date(window.end, question.zone)
     return [
-        engine.Slot(d.interval.start, d.interval.end, d.resource_id, d.staff_id)
+        engine.Slot(
+            d.interval.start,
+            d.interval.end,
+            d.resource_id,
+            d.staff_id,
+            more_staff_ids=d.more_staff_ids,
+        )
         for d in engine.day_slots(req, first - timedelta(days=1), last)
         if window.start <= d.interval.start and d.interval.end <= window.end
     ]

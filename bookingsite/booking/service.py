@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -50,6 +50,7 @@ from bookingsite.models import (
     Channel,
     MessageKind,
     Occupancy,
+    Resource,
     Service,
     ServiceVariant,
     WebhookEventType,
@@ -154,7 +155,9 @@ def _plan(
     slot = engine.pick(req, start, end, grid_duration=grid_duration)
     if slot is None:  # why_not and pick share their rules; this only guards a broken engine
         raise DomainError(errors.SLOT_TAKEN)
-    ids = (slot.resource_id,) + ((slot.staff_id,) if slot.staff_id is not None else ())
+    # The place and every staff member: one occupancy each, written together, so that the
+    # database's guard takes them all or none (a duo: the room and both therapists).
+    ids = (slot.resource_id, *slot.staff_ids)
     return _Plan((engine.Interval(start, end),), ids, question.variant, question.guests)
 
 
@@ -414,7 +417,7 @@ def _hold(request: HoldRequest, *, clear_lapsed: bool = False) -> Booking:
     begin_write(db.session())
     now = utcnow()
     service = load_service(request.service_id)
-    if service is None or not service.active:
+    if service is None or not service.offered:
         raise DomainError(errors.NOT_FOUND)
     if request.start.tzinfo is None:
         raise invalid("startTime", _("Give the time with its UTC offset."))
@@ -714,11 +717,13 @@ def _reschedule(booking_id: int, start: datetime, end: datetime | None) -> Booki
     previous = (members[0].start_at, members[-1].end_at)
     freed = [change for member in members for change in webhook_events.occupied(member)]
     ranges = {member.id: (member.start_at, member.end_at) for member in members}
+    resources = {r.id: r for r in service.resources}
+    place_id, *staff_ids = plan.resource_ids
     for member, part in zip(members, plan.parts, strict=True):
         member.start_at, member.end_at = part.start, part.end
         member.calendar_sequence += 1
-        for occupancy, resource_id in zip(member.occupancies, plan.resource_ids, strict=True):
-            occupancy.resource_id = resource_id
+        _reassign(member.occupancies, resources, place_id, staff_ids)
+        for occupancy in member.occupancies:
             occupancy.start_at, occupancy.end_at = part.start - before, part.end + after
         record_event(member, "reschedule", now)
     outbox.record(
@@ -799,7 +804,7 @@ def _move(
     # The booking keeps its option and party; only its time and place are asked about.
     question = questions.Question(service, booking.variant, None, booking.guests, resource_id)
     req = question.request(start, end, now, exclude_booking_ids=frozenset({booking.id}))
-    staff_id, reason = _move_verdict(booking, req, start, end, resource_id, question.grid_duration)
+    staff_ids, reason = _move_verdict(booking, req, start, end, resource_id, question.grid_duration)
     if reason is not None and override_reason is None:
         raise _unavailable(
             reason, question, start, end - start, now, exclude_booking_ids=frozenset({booking.id})
@@ -808,16 +813,11 @@ def _move(
     past_cutoff = booking.is_confirmed and not booking.may_change(now)
     if past_cutoff and override_reason is None:
         raise DomainError(errors.PAST_CHANGE_CUTOFF)
-    staff = {r.id: r for r in service.resources if r.is_staff}
     previous = (booking.start_at, booking.end_at)
     freed = webhook_events.occupied(booking)
     booking.start_at, booking.end_at = start, end
+    _reassign(booking.occupancies, {r.id: r for r in service.resources}, resource_id, staff_ids)
     for occupancy in booking.occupancies:
-        if occupancy.resource.is_staff:
-            if staff_id is not None:
-                occupancy.resource = staff[staff_id]
-        else:
-            occupancy.resource = places[resource_id]
         occupancy.start_at, occupancy.end_at = start - before, end + after
     record_event(
         booking,
@@ -856,24 +856,41 @@ def _move_verdict(
     end: datetime,
     resource_id: int,
     grid_duration: timedelta | None,
-) -> tuple[int | None, engine.Reason | None]:
-    """The staff member who would serve the moved booking (the same one if free, else any
-    qualified one), and the engine's reason against the move, if any."""
-    current = next((o.resource_id for o in booking.occupancies if o.resource.is_staff), None)
-    needs_staff = bool(req.policy.required_skills)
-    if needs_staff and current is not None:
-        reason = engine.why_not(
-            req,
-            start,
-            end,
-            resource_id=resource_id,
-            staff_id=current,
-            grid_duration=grid_duration,
-        )
-        if reason is not engine.Reason.NO_STAFF:
-            return current, reason
+) -> tuple[tuple[int, ...], engine.Reason | None]:
+    """The staff members who would serve the moved booking (the same ones if they are
+    free, else the lowest-id qualified ones), and the engine's reason against the move,
+    if any (against it, the booking keeps its staff)."""
+    current = tuple(sorted(o.resource_id for o in booking.occupancies if o.resource.is_staff))
     reason = engine.why_not(req, start, end, resource_id=resource_id, grid_duration=grid_duration)
-    if reason is None and needs_staff:
-        slot = engine.pick(req, start, end, grid_duration=grid_duration)
-        return (slot.staff_id if slot is not None else current), reason
-    return current, reason
+    if reason is not None or not req.policy.required_skills:
+        return current, reason
+    same = engine.why_not(
+        req, start, end, resource_id=resource_id, staff_ids=current, grid_duration=grid_duration
+    )
+    if current and same is None:
+        return current, None
+    slot = engine.pick(req, start, end, grid_duration=grid_duration)
+    return (slot.staff_ids if slot is not None else current), reason
+
+
+def _reassign(
+    occupancies: Sequence[Occupancy],
+    resources: dict[int, Resource],
+    place_id: int,
+    staff_ids: Sequence[int],
+) -> None:
+    """Put a booking's occupancies on the place and staff members it moves to. An
+    occupancy whose resource stays keeps it; the others take the newcomers in id order.
+    The guard judges each row as it is written, so two of the booking's own rows never
+    hold one resource, even for a moment. Staff rows keep their members when their
+    number no longer matches (the option changed since): only the venue moves those."""
+    places = [o for o in occupancies if not o.resource.is_staff]
+    staff = [o for o in occupancies if o.resource.is_staff]
+    for rows, ids in ((places, (place_id,)), (staff, tuple(staff_ids))):
+        if len(rows) != len(ids):
+            continue
+        staying = {o.resource_id for o in rows} & set(ids)
+        newcomers = iter(sorted(set(ids) - staying))
+        for occupancy in rows:
+            if occupancy.resource_id not in staying:
+                occupancy.resource = resources[next(newcomers)]

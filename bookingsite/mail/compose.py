@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,13 +20,14 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_interval, format_skeleton, get_datetime_format
 from babel.numbers import get_currency_precision
 from flask import current_app, has_request_context, render_template, url_for
-from flask_babel import force_locale, format_currency, get_locale
+from flask_babel import force_locale, format_currency, format_timedelta, get_locale
 from flask_babel import gettext as _
 
+from bookingsite.accounts import ROLE_HINTS, ROLE_NAMES
 from bookingsite.booking.calendar import booking_ics
 from bookingsite.booking.terms import cancel_terms, change_terms
 from bookingsite.i18n import local_date, local_day, local_time
-from bookingsite.models import Booking, MessageKind
+from bookingsite.models import Booking, MessageKind, Role, Venue
 
 # Links in messages composed with neither PUBLIC_URL nor a request to take the address
 # from (a job or the CLI on a server where PUBLIC_URL was forgotten).
@@ -75,6 +76,7 @@ class Facts:
     service: str
     option: str  # the chosen option's name; "" for hourly and daily services
     guests: int
+    people: tuple[str, ...]  # the staff members serving it (a duo: both), by name
     when: tuple[str, ...]  # one line per booking of the group, in the venue's zone
     before: str | None  # the time before a move
     zone: str
@@ -163,6 +165,57 @@ def bookings_list(recipient: str, rentals: list[list[Booking]], locale: str) -> 
     return Draft(MessageKind.BOOKINGS_LIST, recipient, locale, subject, text, html, None)
 
 
+def password_reset(
+    recipient: str, link: str, lifetime: timedelta, venue: Venue, locale: str
+) -> Draft:
+    """A manager's one-time link to choose a new password, in `locale`. `venue` is the
+    one whose log keeps the message (it names the site in the footer)."""
+    locale = _language(locale)
+    with force_locale(locale):
+        subject = _one_line(_("Choose a new password"))
+        context = {
+            "link": link,
+            "email": recipient,
+            "lifetime": format_timedelta(lifetime, threshold=1),
+            "facts": {"venue": venue.name, "city": venue.city},
+            "subject": subject,
+            "locale": locale,
+        }
+        text = _wrapped(render_template("mail/password_reset.txt", **context))
+        html = render_template("mail/password_reset.html", **context)
+    return Draft(MessageKind.PASSWORD_RESET, recipient, locale, subject, text, html, None)
+
+
+def invitation(
+    recipient: str,
+    link: str,
+    lifetime: timedelta,
+    venue: Venue,
+    role: Role,
+    inviter: str,
+    locale: str,
+) -> Draft:
+    """An owner's invitation to take up `role` at `venue`, with its one-time link, in
+    `locale` (the venue's language: the person has none yet)."""
+    locale = _language(locale)
+    with force_locale(locale):
+        subject = _one_line(_("Join %(venue)s on the booking site", venue=venue.name))
+        context = {
+            "link": link,
+            "email": recipient,
+            "inviter": inviter,
+            "role": str(ROLE_NAMES[role]),
+            "role_hint": str(ROLE_HINTS[role]),
+            "lifetime": format_timedelta(lifetime, threshold=1),
+            "facts": {"venue": venue.name, "city": venue.city},
+            "subject": subject,
+            "locale": locale,
+        }
+        text = _wrapped(render_template("mail/invitation.txt", **context))
+        html = render_template("mail/invitation.html", **context)
+    return Draft(MessageKind.INVITATION, recipient, locale, subject, text, html, None)
+
+
 def for_venue(
     kind: MessageKind,
     group: list[Booking],
@@ -190,14 +243,15 @@ def for_venue(
     return Draft(kind, recipient, locale, subject, text, html, None)
 
 
-def absolute_url(endpoint: str, **values: Any) -> str:
+def absolute_url(endpoint: str, _request_root: str | None = None, **values: Any) -> str:
     """A link that works from an e-mail. Under PUBLIC_URL when it is set (the site's
     public address, whichever host a job or an internal request runs under); otherwise
-    the address of the current request; with neither, FALLBACK_URL."""
+    the address of the current request, or `_request_root` (the root URL of the request
+    that caused the message, for a job composing it later); with none, FALLBACK_URL."""
     base = current_app.config.get("PUBLIC_URL") or ""
-    if not base and has_request_context():
+    if not base and _request_root is None and has_request_context():
         return url_for(endpoint, _external=True, **values)
-    base = base or FALLBACK_URL
+    base = base or _request_root or FALLBACK_URL
     if "//" not in base:  # "book.example.com": a host without its scheme
         base = f"https://{base}"
     parts = urlsplit(base)
@@ -225,6 +279,7 @@ def _facts(group: list[Booking], previous: tuple[datetime, datetime] | None, *, 
         service=first.service_name or first.service.name,
         option=first.option_name,
         guests=first.guests,
+        people=tuple(r.name for r in first.resources if r.is_staff),
         when=tuple(_span(b.start_at, b.end_at, zone) for b in group),
         before=_span(*previous, zone) if previous is not None else None,
         zone=zone,

@@ -71,6 +71,15 @@ def _message(
     )
 
 
+def record_to_manager(draft: compose.Draft, *, venue_id: int, now: datetime) -> None:
+    """Write a message to a manager (a one-time login link) in the current transaction,
+    kept in the log of `venue_id`; it is handed to the job queue when that commits."""
+    message = _message(draft, venue_id=venue_id, booking_id=None, now=now)
+    db.session.add(message)
+    db.session.flush()
+    jobs.after_commit(jobs.deliver_later, [message.id])
+
+
 def send_again(message: Message) -> None:
     """A manager's retry of a failed message: it starts over with a fresh set of tries."""
     message.status = MessageStatus.PENDING

@@ -79,6 +79,7 @@ def home():
     attribute = {k: v for k in ("floor", "location") if (v := request.args.get(k, "").strip())}
     venues = db.session.scalars(
         sa.select(Venue)
+        .where(Venue.active)
         .order_by(Venue.name)
         .options(selectinload(Venue.services), selectinload(Venue.resources))
     ).all()
@@ -124,7 +125,7 @@ def set_language():
 def _venue_or_404(slug: str) -> Venue:
     venue = db.session.scalar(
         sa.select(Venue)
-        .where(Venue.slug == slug)
+        .where(Venue.slug == slug, Venue.active)
         .options(selectinload(Venue.services), selectinload(Venue.resources))
     )
     if venue is None:
@@ -134,13 +135,13 @@ def _venue_or_404(slug: str) -> Venue:
 
 
 def _service_or_404(venue_slug: str, service_slug: str) -> Service:
-    """An active service by its slugs, with its venue, options and places: one lookup of
+    """An offered service (active, at an open venue) by its slugs, with its venue, options and places: one lookup of
     its id, then the question layer's loader, which copies this process's set-up of the
     service while the set-up revision says it is current."""
     service_id = db.session.scalar(
         sa.select(Service.id)
         .join(Venue)
-        .where(Venue.slug == venue_slug, Service.slug == service_slug, Service.active)
+        .where(Venue.slug == venue_slug, Service.slug == service_slug, Service.active, Venue.active)
     )
     service = load_service(service_id) if service_id is not None else None
     if service is None:

@@ -27,12 +27,18 @@ from flask import current_app
 from sqlalchemy.orm import Session, selectinload
 
 from bookingsite import jobs, setup_revision
-from bookingsite.clock import format_instant
+from bookingsite.clock import format_instant, utcnow
 from bookingsite.extensions import db
 from bookingsite.models import (
+    Allocation,
+    AvailabilityChange,
     Booking,
     Partner,
     PartnerGrant,
+    Resource,
+    Service,
+    ServiceVariant,
+    Venue,
     WebhookDelivery,
     WebhookDeliveryStatus,
     WebhookEndpoint,
@@ -41,18 +47,21 @@ from bookingsite.models import (
 )
 
 # Per session, for its open transaction only: {venue_id: [enabled endpoints]} read so
-# far, and the availability event being gathered per venue.
+# far, the availability event being gathered per venue, and the venues whose set-up
+# it wrote (with, on SQLite, the last feed row before its first such write).
 _ENDPOINTS = "bookingsite.webhooks.endpoints"
 _AVAILABILITY = "bookingsite.webhooks.availability"
+_SET_UP = "bookingsite.webhooks.set_up"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Change:
-    """A range of a resource whose availability a write may have changed."""
+    """A range of a resource whose availability a write may have changed; an end of
+    None: from the start on (set-up such as hours, as the feed records it)."""
 
     resource_id: int
     start: datetime
-    end: datetime
+    end: datetime | None
 
 
 # A partner's endpoint hears a venue only while its key is active and reaches the venue:
@@ -240,10 +249,15 @@ def occupied(booking: Booking) -> list[Change]:
 
 def _merged(changes: Iterable[Change]) -> list[Change]:
     merged: list[Change] = []
-    for change in sorted(set(changes)):
+    for change in sorted(set(changes), key=lambda c: (c.resource_id, c.start)):
         last = merged[-1] if merged else None
-        if last and last.resource_id == change.resource_id and change.start <= last.end:
-            merged[-1] = Change(last.resource_id, last.start, max(last.end, change.end))
+        if (
+            last
+            and last.resource_id == change.resource_id
+            and (last.end is None or change.start <= last.end)
+        ):
+            end = None if None in (last.end, change.end) else max(last.end, change.end)
+            merged[-1] = Change(last.resource_id, last.start, end)
         else:
             merged.append(change)
     return merged
@@ -254,7 +268,7 @@ def _availability_body(venue_id: int, changes: Iterable[Change], now: datetime) 
         {
             "resourceId": c.resource_id,
             "startTime": format_instant(c.start),
-            "endTime": format_instant(c.end),
+            "endTime": None if c.end is None else format_instant(c.end),
         }
         for c in _merged(changes)
     ]
@@ -298,8 +312,80 @@ def availability_changed(venue_id: int, changes: Iterable[Change], now: datetime
         )
 
 
+# Set-up whose writes the database's triggers record in the availability feed
+# (bookingsite/availability_changes.py): those rows go out as the transaction's
+# availability event too. Bookings add their ranges themselves (`availability_of`).
+_SET_UP_ROWS = (Allocation, Resource, Service, ServiceVariant, Venue)
+
+
+def _venue_of(row: object) -> int | None:
+    if isinstance(row, Venue):
+        return row.id
+    if isinstance(row, Allocation):
+        return row.resource.venue_id if row.resource is not None else None
+    if isinstance(row, ServiceVariant):
+        return row.service.venue_id if row.service is not None else None
+    # A resource or a service; a new one may know its venue by the relationship only.
+    return row.venue_id if row.venue_id is not None else getattr(row.venue, "id", None)
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _note_set_up(session: Session, _context: object, _instances: object) -> None:
+    with session.no_autoflush:
+        venues = {
+            _venue_of(row)
+            for rows in (session.new, session.dirty, session.deleted)
+            for row in rows
+            if isinstance(row, _SET_UP_ROWS)
+        } - {None}
+        if not venues:
+            return
+        noted = session.info.get(_SET_UP)
+        if noted is None:
+            # SQLite has one writer at a time: this transaction's feed rows are those
+            # after the last one now. PostgreSQL's carry the transaction's id.
+            last = 0
+            if session.get_bind().dialect.name != "postgresql":
+                last = session.scalar(sa.select(sa.func.max(AvailabilityChange.id))) or 0
+            noted = session.info[_SET_UP] = (last, set())
+        noted[1].update(venues)
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _announce_set_up(session: Session) -> None:
+    """The feed rows the transaction's set-up writes made, for the venues that listen,
+    added to their availability event before the commit. The commit would flush next;
+    flushing first lets the hook see what that flush writes."""
+    session.flush()
+    noted = session.info.pop(_SET_UP, None)
+    if noted is None:
+        return
+    last, venues = noted
+    listening = sorted(v for v in venues if _wants_availability(v))
+    if not listening:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        mine = AvailabilityChange.txid == sa.literal_column("pg_current_xact_id()::text::bigint")
+    else:
+        mine = AvailabilityChange.id > last
+    rows = session.execute(
+        sa.select(
+            AvailabilityChange.venue_id,
+            AvailabilityChange.resource_id,
+            AvailabilityChange.start_at,
+            AvailabilityChange.end_at,
+        ).where(AvailabilityChange.venue_id.in_(listening), mine)
+    ).all()
+    now = utcnow()
+    for venue_id in listening:
+        availability_changed(
+            venue_id, [Change(r, start, end) for v, r, start, end in rows if v == venue_id], now
+        )
+
+
 @sa.event.listens_for(Session, "after_transaction_end")
 def _forget(session: Session, transaction: object) -> None:
     if getattr(transaction, "parent", None) is None:
         session.info.pop(_ENDPOINTS, None)
         session.info.pop(_AVAILABILITY, None)
+        session.info.pop(_SET_UP, None)

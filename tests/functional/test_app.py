@@ -50,7 +50,7 @@ def test_demo_seeds_four_venues_once(app):
     assert "Seeded 4 demo venues" in runner.invoke(args=["demo"]).output
     assert "already has venues" in runner.invoke(args=["demo", "--if-empty"]).output
     assert db.session.scalar(sa.select(sa.func.count(Venue.id))) == 4
-    assert db.session.scalar(sa.select(sa.func.count(Manager.id))) == 5
+    assert db.session.scalar(sa.select(sa.func.count(Manager.id))) == 6
 
 
 def test_partners_create_prints_the_key_alone_on_the_last_line(app):

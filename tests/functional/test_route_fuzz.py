@@ -21,16 +21,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
-from bookingsite import demo
+from bookingsite import demo, login_links
 from bookingsite.accounts import create_partner, partner_for_key
 from bookingsite.clock import FrozenClock
 from bookingsite.extensions import db
 from bookingsite.models import (
     Booking,
+    LoginLink,
+    LoginLinkPurpose,
+    Manager,
     Message,
     MessageKind,
     MessageStatus,
@@ -44,6 +48,8 @@ from tests.factories import make_allocation
 from tests.functional.api.conftest import new_key
 
 BAD_IDS = (0, -1, 2**63, 2**64, 10**30)
+# The demo's owner of every venue: every admin page opens for them.
+OWNER = "admin@example.com"
 BAD_DAYS = ("0001-01-01", "9999-12-31", "10000-01-01", "2026-02-30", "someday")
 # Bare dates are malformed instants too; the offsets push the edges past datetime's range.
 BAD_INSTANTS = (*BAD_DAYS, "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00")
@@ -104,6 +110,8 @@ class Place:
     endpoint_id: int
     delivery_id: int
     partner_id: int
+    person_id: int
+    invitation_id: int
 
     def path_values(self) -> dict[str, str]:
         return {
@@ -117,6 +125,8 @@ class Place:
             "endpoint_id": str(self.endpoint_id),
             "delivery_id": str(self.delivery_id),
             "partner_id": str(self.partner_id),
+            "person_id": str(self.person_id),
+            "invitation_id": str(self.invitation_id),
             "venue_slug": self.venue_slug,
             "service_slug": self.service_slug,
             "token": self.token,
@@ -376,6 +386,16 @@ def make_place(
         created_at=booking.created_at,
     )
     db.session.add(delivery)
+    # A pending invitation to the venue.
+    login_links.issue(
+        LoginLinkPurpose.INVITE,
+        email="invited@fuzz.example",
+        now=booking.created_at,
+        venue_id=venue.id,
+        role="front_desk",
+    )
+    db.session.flush()
+    invitation = db.session.scalar(sa.select(LoginLink).where(LoginLink.venue_id == venue.id))
     # A key of the venue alone, for its admin pages (the fuzzing key must keep working).
     probe, _key = create_partner("Fuzz", [venue], now=booking.created_at)
     return Place(
@@ -391,6 +411,8 @@ def make_place(
         endpoint.id,
         delivery.id,
         probe.id,
+        db.session.scalar(sa.select(Manager.id).where(Manager.email == OWNER)),
+        invitation.id,
     )
 
 
@@ -442,7 +464,7 @@ def test_no_route_answers_a_server_error(app: Flask, clock: FrozenClock) -> None
             response = client.post(
                 "/admin/login",
                 data={
-                    "email": f"{place.venue_slug}@example.com",
+                    "email": OWNER,
                     "password": demo.DEMO_PASSWORD,
                 },
             )

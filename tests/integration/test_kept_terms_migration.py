@@ -3,13 +3,11 @@ says at the moment of the upgrade, on both databases; and it can be undone."""
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from bookingsite import create_app
 from bookingsite.extensions import db
-from tests import postgres
 
 BEFORE = "7c2d9e4b1a63"
 WITH_TERMS = "472e8a480cbe"
@@ -48,15 +46,6 @@ def _booking(n: int, service: int, variant: int | None, start: str, end: str) ->
         "start": start,
         "end": end,
     }
-
-
-@pytest.fixture
-def empty_database(backend: str, tmp_path, request):
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'upgrade.sqlite3'}"
-        return
-    with postgres.throwaway_database(request.getfixturevalue("postgres_server")) as url:
-        yield url
 
 
 def test_bookings_made_before_keep_their_service_s_terms(empty_database: str) -> None:

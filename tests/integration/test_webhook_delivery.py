@@ -30,7 +30,7 @@ from bookingsite.models import (
     WebhookEventType,
 )
 from bookingsite.webhooks import delivery, endpoints, events
-from tests.factories import make_resource, make_service, make_venue
+from tests.factories import make_allocation, make_resource, make_service, make_venue
 from tests.webhook_receiver import LOOPBACK_SETTINGS, Receiver
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -408,3 +408,42 @@ def test_a_manager_s_move_is_announced_with_both_ranges(
         booking.id, start=at(day, 14), end=at(day, 15), resource_id=resource_id, manager_id=None
     )
     assert receiver.received == []
+
+
+def test_set_up_changes_go_out_as_availability_events(
+    receiver: Receiver, endpoint: WebhookEndpoint, room, clock: FrozenClock, day: datetime
+) -> None:
+    """Blocks, hours and the like reach the feed through the database's triggers; the
+    same rows go out as the transaction's one availability event."""
+    resource = room.resources[0]
+    receiver.received.clear()
+
+    block = make_allocation(resource, at(day, 12), at(day, 14))
+    (added,) = receiver.of_type("availability.changed")
+    assert added.json["data"] == {
+        "venueId": room.venue_id,
+        "changes": [
+            {
+                "resourceId": resource.id,
+                "startTime": format_instant(at(day, 12)),
+                "endTime": format_instant(at(day, 14)),
+            }
+        ],
+    }
+
+    receiver.received.clear()
+    resource.name = "Renamed room"  # availability does not depend on it
+    db.session.commit()
+    assert receiver.of_type("availability.changed") == []
+
+    resource.weekly_hours = {"mon": [["09:00", "17:00"]]}
+    db.session.commit()
+    (hours,) = receiver.of_type("availability.changed")
+    (change,) = hours.json["data"]["changes"]
+    assert change["resourceId"] == resource.id and change["endTime"] is None  # from now on
+
+    receiver.received.clear()
+    db.session.delete(block)
+    db.session.commit()
+    (removed,) = receiver.of_type("availability.changed")
+    assert removed.json["data"]["changes"] == added.json["data"]["changes"]

@@ -8,7 +8,8 @@ minute, and every rule is read straight off its definition:
 * a minute is open if it lies between some period's opening and close;
 * a grid point is the first minute showing opening + k * step on the wall clock (on the
   clock: midnight of the opening's date + k * step, from the opening on);
-* a slot fits if every minute of it is open and no minute of its buffered range is busy.
+* a slot fits if every minute of it is open and no minute of its buffered range is busy;
+* a team is the first `staff_count` qualified members, by id, that each fit.
 
 Slow and obviously correct: the differential test holds the engine to it, and the bench
 times it beside the engine.
@@ -87,7 +88,8 @@ def _busy_minutes(
     busy: set[int] = set()
     for entry in resource.busy:
         start, end = entry.interval.start, entry.interval.end
-        if travel and entry.venue_id is not None and entry.venue_id != venue:
+        # A booking elsewhere: at a known venue other than the service's (known) one.
+        if travel and venue is not None and entry.venue_id not in (None, venue):
             start, end = start - travel, end + travel
         busy.update(_minutes(start, end))
     for block in resource.recurring_blocks:
@@ -180,17 +182,22 @@ def reference_slots(req: Request, window: Interval, duration: timedelta) -> list
         )
         if place is None:
             continue
-        member = None
+        team: list[int] = []
         if staff is not None:
-            member = next(
-                (sid for sid, cal in staff.items() if cal.fits(start, length, before, after)), None
-            )
-            if member is None:
+            team = [sid for sid, cal in staff.items() if cal.fits(start, length, before, after)]
+            team = team[: req.staff_count]
+            if len(team) < req.staff_count:
                 continue
         begins = window.start + (start - _minutes(window.start, window.end)[0]) * MINUTE
         slots.append(
             Slot(
-                begins, begins + duration, place, member, policy.buffer_before, policy.buffer_after
+                begins,
+                begins + duration,
+                place,
+                team[0] if team else None,
+                policy.buffer_before,
+                policy.buffer_after,
+                tuple(team[1:]),
             )
         )
     return slots

@@ -111,7 +111,7 @@ def searches(draw) -> tuple[Request, Interval, timedelta]:
                     ),
                 )
             )
-            for i in range(draw(st.integers(0, 2)))
+            for i in range(draw(st.integers(0, 3)))
         )
     policy = Policy(
         buffer_before=draw(
@@ -137,6 +137,7 @@ def searches(draw) -> tuple[Request, Interval, timedelta]:
         now=now,
         guests=draw(st.integers(1, 2)),
         resource_id=draw(st.sampled_from([None, 1])),
+        staff_count=draw(st.sampled_from([1, 1, 2])) if needs_staff else 1,
     )
     duration = draw(st.sampled_from([timedelta(minutes=m) for m in (15, 30, 45, 60, 90)]))
     return req, window, duration
@@ -183,9 +184,12 @@ def test_every_offered_slot_keeps_every_rule(search) -> None:
         assert _on_grid_in_hours(place, slot.start, step, policy.grid.anchor)
         assert not any(overlaps(slot.occupied, busy.interval) for busy in place.busy)
         if policy.required_skills:
-            member = staff[slot.staff_id]
-            assert policy.required_skills <= member.skills
-            assert not any(overlaps(slot.occupied, busy.interval) for busy in member.busy)
+            team = slot.staff_ids
+            assert len(team) == len(set(team)) == req.staff_count
+            assert list(team) == sorted(team)
+            for member in map(staff.__getitem__, team):
+                assert policy.required_skills <= member.skills
+                assert not any(overlaps(slot.occupied, busy.interval) for busy in member.busy)
         else:
             assert slot.staff_id is None
         # the single-range rules (why_not, pick) agree with the window search

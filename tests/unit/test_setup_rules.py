@@ -454,3 +454,42 @@ def test_the_rules_import_no_web_or_database_code() -> None:
     # flask_babel only marks the messages for translation.
     assert imported - {"__future__", "flask_babel"} <= sys.stdlib_module_names
     assert not imported & {"flask", "sqlalchemy", "flask_sqlalchemy", "wtforms", "pydantic"}
+
+
+DUO = replace(
+    FIXED,
+    variant_minutes=(60, 60),
+    variant_staff_counts=(1, 2),
+    required_skills=frozenset({"facial"}),
+    resources=(ROOM, FACIALIST, MASSEUR),
+)
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        pytest.param(DUO, [], id="two-qualified-for-a-duo"),
+        pytest.param(
+            replace(DUO, variant_staff_counts=(3,)),
+            [(F.VARIANTS, Rule.TEAM_LARGER_THAN_STAFF)],
+            id="three-needed-two-qualified",
+        ),
+        pytest.param(
+            replace(DUO, required_skills=frozenset({"massage"})),
+            [(F.VARIANTS, Rule.TEAM_LARGER_THAN_STAFF)],
+            id="only-one-has-the-skill",
+        ),
+        pytest.param(
+            replace(FIXED, variant_staff_counts=(2,)),
+            [(F.VARIANTS, Rule.TEAM_WITHOUT_SKILLS)],
+            id="a-team-of-nobody",
+        ),
+    ],
+)
+def test_an_option_s_team_must_exist(policy: ServicePolicy, expected: list) -> None:
+    assert found(policy) == expected
+
+
+def test_a_team_too_large_is_quoted() -> None:
+    (problem,) = service_problems(replace(DUO, variant_staff_counts=(3,)))
+    assert problem.params == {"n": 3, "m": 2}

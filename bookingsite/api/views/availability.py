@@ -15,7 +15,7 @@ from bookingsite import availability as engine
 from bookingsite import availability_changes
 from bookingsite.api import access, present
 from bookingsite.api import schemas as s
-from bookingsite.api.parsing import invalid
+from bookingsite.api.parsing import broken
 from bookingsite.api.routing import operation, render
 from bookingsite.booking import questions
 from bookingsite.clock import utcnow
@@ -31,9 +31,9 @@ MINUTE = timedelta(minutes=1)
 
 def _window(start: datetime, end: datetime, *, end_field: str) -> engine.Interval:
     if end <= start:
-        raise invalid(end_field, _("The end must come after the start."))
+        raise broken(end_field, _("The end must come after the start."))
     if end - start > MAX_WINDOW:
-        raise invalid(end_field, _("Ask for at most %(n)d days at once.", n=MAX_WINDOW.days))
+        raise broken(end_field, _("Ask for at most %(n)d days at once.", n=MAX_WINDOW.days))
     return engine.Interval(start, end)
 
 
@@ -69,8 +69,7 @@ def _conditional(service: Service, body: BaseModel, answer: Callable[[datetime],
 
 
 def _duration(duration_ms: int | None) -> timedelta | None:
-    if duration_ms is not None and duration_ms % 60_000:
-        raise invalid("durationMs", _("Give whole minutes."))
+    """Whole minutes: the schema's multipleOf has refused any other length."""
     return timedelta(milliseconds=duration_ms) if duration_ms is not None else None
 
 
@@ -80,6 +79,7 @@ def _duration(duration_ms: int | None) -> timedelta | None:
     summary="Find slots",
     tag=AVAILABILITY,
     search=True,
+    conditional=True,
     body=s.SlotsQuery,
     response=s.SlotsOut,
 )
@@ -116,6 +116,7 @@ def find_slots(service_id: int, body: s.SlotsQuery) -> Response:
     summary="Possible ends for a start",
     tag=AVAILABILITY,
     search=True,
+    conditional=True,
     body=s.EndTimesQuery,
     response=s.EndTimesOut,
 )
@@ -126,7 +127,7 @@ def end_times(service_id: int, body: s.EndTimesQuery) -> Response:
     in its resource's zone, named in its `timezone` (the answer's is the venue's)."""
     service = access.service(service_id)
     if service.is_fixed:
-        raise invalid("startTime", _("This service has fixed options; see its variants."))
+        raise broken("startTime", _("This service has fixed options; see its variants."))
     question = questions.ask(service, guests=body.guests, resource_id=body.resource_id)
     return _conditional(service, body, lambda now: _end_times(service, question, body, now))
 
@@ -162,6 +163,7 @@ def _end_times(
     summary="Free days and their possible runs",
     tag=AVAILABILITY,
     search=True,
+    conditional=True,
     body=s.DaysQuery,
     response=s.DaysOut,
 )
@@ -170,9 +172,9 @@ def free_days(service_id: int, body: s.DaysQuery) -> Response:
     days a run starting there may end on (min to max days, cut at the first busy day)."""
     service = access.service(service_id)
     if not service.is_daily:
-        raise invalid("firstDay", _("This service is not booked by the day."))
+        raise broken("firstDay", _("This service is not booked by the day."))
     if (body.last_day - body.first_day).days >= MAX_DAYS:
-        raise invalid("lastDay", _("Ask for at most %(n)d days at once.", n=MAX_DAYS))
+        raise broken("lastDay", _("Ask for at most %(n)d days at once.", n=MAX_DAYS))
     question = questions.ask(service, resource_id=body.resource_id)
     return _conditional(service, body, lambda now: _free_days(service, question, body, now))
 

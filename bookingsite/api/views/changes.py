@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from bookingsite import availability_changes
 from bookingsite.api import access, present
 from bookingsite.api import schemas as s
-from bookingsite.api.parsing import invalid
+from bookingsite.api.parsing import broken
 from bookingsite.api.routing import operation
 from bookingsite.availability_changes import START, Position
 from bookingsite.extensions import db
@@ -37,7 +37,7 @@ def decode(cursor: str) -> Position:
         ):
             raise ValueError(values)
     except (ValueError, TypeError, RecursionError, binascii.Error):
-        raise invalid(CURSOR, _("This cursor is not valid.")) from None
+        raise broken(CURSOR, _("This cursor is not valid.")) from None
     return Position(*values)
 
 

@@ -14,7 +14,7 @@ from bookingsite import errors
 from bookingsite.accounts import grant_venue
 from bookingsite.api import access, paging, present
 from bookingsite.api import schemas as s
-from bookingsite.api.parsing import invalid, setup_error
+from bookingsite.api.parsing import broken, setup_error
 from bookingsite.api.routing import operation
 from bookingsite.booking.inputs import WEEKDAY_KEYS
 from bookingsite.booking.orphans import future_bookings_count
@@ -96,7 +96,7 @@ def _copy_sent(row: object, body: s.Patch, columns: dict[str, str]) -> None:
 
 def _refuse_unconfirmed_deactivation(
     active: bool,
-    body: s.ResourcePatch | s.ServicePatch,
+    body: s.ResourcePatch | s.ServicePatch | s.VenuePatch,
     query: s.DeactivationQuery,
     **target: int,
 ) -> None:
@@ -127,6 +127,7 @@ def create_venue(body: s.VenueIn) -> s.VenueOut:
     venue = _add_with_slug(
         lambda slug: Venue(
             slug=slug,
+            organisation_id=access.partner().organisation_id,
             name=body.name,
             city=body.city,
             description=body.description,
@@ -134,6 +135,7 @@ def create_venue(body: s.VenueIn) -> s.VenueOut:
             default_locale=body.locale,
             currency=body.currency,
             hold_ttl_minutes=body.hold_ttl_minutes,
+            travel_buffer_minutes=body.travel_buffer_minutes,
             contact_email=body.contact_email,
             contact_phone=body.contact_phone,
             notification_email=body.notification_email,
@@ -158,9 +160,9 @@ def create_venue(body: s.VenueIn) -> s.VenueOut:
     response=s.VenueList,
 )
 def list_venues(query: s.PageQuery) -> s.VenueList:
-    """By id. Pass `nextCursor` back as `cursor` for the next page; it is null on the
+    """Open venues, by id (a retired one is found by its id). Pass `nextCursor` back as `cursor` for the next page; it is null on the
     last one."""
-    statement = sa.select(Venue).where(Venue.id.in_(access.venue_ids()))
+    statement = sa.select(Venue).where(Venue.id.in_(access.venue_ids()), Venue.active)
     page = paging.page(statement, (Venue.id,), cursor=query.cursor, limit=query.limit)
     return s.VenueList(data=[present.venue(v) for v in page.rows], next_cursor=page.next_cursor)
 
@@ -176,18 +178,25 @@ VENUE_COLUMNS = {name: name for name in s.VenuePatch.model_fields} | {"locale": 
 @operation(
     "PATCH",
     "/venues/<int:venue_id>",
-    summary="Change a venue",
+    summary="Change or retire a venue",
     tag=SETUP,
     body=s.VenuePatch,
+    query=s.DeactivationQuery,
     response=s.VenueOut,
+    errors=(errors.HAS_FUTURE_BOOKINGS,),
     scope=Scope.MANAGE,
 )
-def patch_venue(venue_id: int, body: s.VenuePatch) -> s.VenueOut:
+def patch_venue(venue_id: int, body: s.VenuePatch, query: s.DeactivationQuery) -> s.VenueOut:
     """Only the fields sent change; the slug stays. Availability follows at once (a new
     `timezone` moves the hours of the resources that follow the venue's zone). Bookings
     already made keep their times and the terms they were made under (currency,
-    cutoffs); live holds keep their expiry."""
+    cutoffs); live holds keep their expiry. `active: false` retires the venue: neither
+    it nor its services are listed or bookable any more, and its bookings stay as they
+    are; with confirmed bookings or live holds still to come it answers 409
+    HAS_FUTURE_BOOKINGS with their number (`futureBookings`) unless `force=true`. A
+    retired venue is found here and by id only; `active: true` opens it again."""
     venue = access.venue(venue_id)
+    _refuse_unconfirmed_deactivation(venue.active, body, query, venue_id=venue.id)
     _copy_sent(venue, body, VENUE_COLUMNS)
     db.session.commit()
     return present.venue(venue)
@@ -341,6 +350,7 @@ def _new_service(
                 duration_minutes=v.duration_minutes,
                 guests=v.guests,
                 price_cents=v.price_cents,
+                staff_count=v.staff_count,
             )
             for v in body.variants or ()
         ]
@@ -355,7 +365,7 @@ def _venue_resources(venue_id: int, ids: Sequence[int]) -> Sequence[Resource]:
         .order_by(Resource.id)
     ).all()
     if len(resources) != len(set(ids)):
-        raise invalid("resourceIds", _("Every resource must belong to the venue."))
+        raise broken("resourceIds", _("Every resource must belong to the venue."))
     return resources
 
 
@@ -377,7 +387,7 @@ def create_service(body: s.ServiceIn) -> s.ServiceOut:
     """Either fixed `variants` (duration x guests) or a `durationRange` by the hour or
     by the day; any free resource of `resourceIds` serves it. A set-up that contradicts
     itself (a lead time beyond the horizon, a step off the alignment, required skills no
-    chosen staff member has...) is refused with VALIDATION_ERROR on the field concerned,
+    chosen staff member has...) is refused with RULE_BROKEN on the field concerned,
     by the same rules as the admin pages."""
     venue = access.venue(body.venue_id)
     resources = _venue_resources(venue.id, body.resource_ids)
@@ -402,10 +412,12 @@ def create_service(body: s.ServiceIn) -> s.ServiceOut:
     response=s.ServiceList,
 )
 def list_services(query: s.ListQuery) -> s.ServiceList:
-    """Active services, by id. Pass `nextCursor` back as `cursor` for the next page; it
+    """Active services of open venues, by id. Pass `nextCursor` back as `cursor` for the next page; it
     is null on the last one."""
-    statement = sa.select(Service).where(
-        Service.venue_id.in_(_venues(query.venue_id)), Service.active
+    statement = (
+        sa.select(Service)
+        .join(Service.venue)
+        .where(Service.venue_id.in_(_venues(query.venue_id)), Service.active, Venue.active)
     )
     page = paging.page(statement, (Service.id,), cursor=query.cursor, limit=query.limit)
     return s.ServiceList(data=[present.service(r) for r in page.rows], next_cursor=page.next_cursor)
@@ -430,7 +442,7 @@ class ServiceEdit:
 
 def _service_edit(service: Service, body: s.ServicePatch) -> ServiceEdit:
     """Merge the patch with the service and check the result by the rules every
-    audience shares (VALIDATION_ERROR on the field concerned, as on create)."""
+    audience shares (RULE_BROKEN on the field concerned, as on create)."""
     sent = body.model_fields_set
     span: s.HourRange | s.DayRange | None
     if "duration_range" in sent:
@@ -463,6 +475,7 @@ def _service_edit(service: Service, body: s.ServicePatch) -> ServiceEdit:
                 duration_minutes=v.duration_minutes,
                 guests=v.guests,
                 price_cents=v.price_cents,
+                staff_count=v.staff_count,
             )
             for v in service.variants
         ]
@@ -480,6 +493,7 @@ def _service_edit(service: Service, body: s.ServicePatch) -> ServiceEdit:
     policy = ServicePolicy(
         mode=Mode(mode.value),
         variant_minutes=tuple(v.duration_minutes for v in variants),
+        variant_staff_counts=tuple(v.staff_count for v in variants),
         min_minutes=span.min_minutes if isinstance(span, s.HourRange) else None,
         max_minutes=span.max_minutes if isinstance(span, s.HourRange) else None,
         min_days=span.min_days if isinstance(span, s.DayRange) else None,
@@ -508,7 +522,7 @@ def _check_variant_ids(service: Service, variants: Sequence[s.VariantEdit]) -> N
         if variant.id is None:
             continue
         if variant.id not in own or variant.id in seen:
-            raise invalid(
+            raise broken(
                 f"variants.{index}.id",
                 _("Give the id of one of this service's options, each once, or none."),
             )
@@ -523,7 +537,7 @@ def _check_dropped_variants(dropped: Sequence[ServiceVariant]) -> None:
         sa.select(sa.func.count(Booking.id)).where(Booking.variant_id.in_([v.id for v in dropped]))
     )
     if used:
-        raise invalid(
+        raise broken(
             "variants",
             _("An option that has bookings cannot be removed; deactivate the service instead."),
         )
@@ -570,6 +584,7 @@ def _apply_service_edit(service: Service, body: s.ServicePatch, edit: ServiceEdi
         variant.duration_minutes = item.duration_minutes
         variant.guests = item.guests
         variant.price_cents = item.price_cents
+        variant.staff_count = item.staff_count
         kept.append(variant)
     service.variants = kept
 
@@ -619,7 +634,7 @@ def patch_service(
 def create_allocation(body: s.AllocationIn) -> s.AllocationOut:
     """Maintenance, set-up, a private event, a lunch break: not bookable, respected by
     every availability query. `recurrence` repeats it weekly at the same local time.
-    Refused with VALIDATION_ERROR by the admin's rules: an end not after the start, a
+    Refused with RULE_BROKEN by the admin's rules: an end not after the start, a
     weekly block of a day or more, an `until` before its first local date."""
     resource = access.resource(body.resource_id)
     weekdays: frozenset[int] = frozenset()

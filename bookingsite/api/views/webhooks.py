@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from bookingsite import errors
 from bookingsite.api import access, paging, present
 from bookingsite.api import schemas as s
-from bookingsite.api.parsing import invalid
+from bookingsite.api.parsing import broken
 from bookingsite.api.routing import operation
 from bookingsite.clock import utcnow
 from bookingsite.errors import DomainError
@@ -76,7 +76,7 @@ def create_webhook_endpoint(body: s.WebhookEndpointIn) -> s.WebhookEndpointCreat
             description=body.description,
         )
     except TargetRefused as refused:
-        raise invalid("url", str(refused)) from None
+        raise broken("url", str(refused)) from None
     db.session.commit()
     return _created(endpoint)
 
@@ -130,7 +130,7 @@ def patch_webhook_endpoint(endpoint_id: int, body: s.WebhookEndpointPatch) -> s.
             endpoint, url=body.url, event_types=body.event_types, description=body.description
         )
     except TargetRefused as refused:
-        raise invalid("url", str(refused)) from None
+        raise broken("url", str(refused)) from None
     if body.enabled is not None:
         endpoints.set_enabled(endpoint, body.enabled, utcnow())
     db.session.commit()

@@ -43,10 +43,10 @@ def upgrade():
         "availability_changes",
         ["venue_id", "txid", "id"],
     )
-    availability_changes.install(op.get_bind())
+    availability_changes.install(op.get_bind(), availability_changes.FIRST_TABLES)
 
 
 def downgrade():
-    availability_changes.uninstall(op.get_bind())
+    availability_changes.uninstall(op.get_bind(), availability_changes.FIRST_TABLES)
     op.drop_index("ix_availability_changes_venue_position", table_name="availability_changes")
     op.drop_table("availability_changes")

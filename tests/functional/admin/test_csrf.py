@@ -9,6 +9,7 @@ import pytest
 from bookingsite.extensions import db
 from bookingsite.models import Booking, Venue
 from tests.functional.admin.conftest import PASSWORD, url
+from tests.functional.admin.test_venue_settings import settings_data
 
 
 @pytest.fixture
@@ -62,11 +63,7 @@ def test_cancel_with_token_works(client, world):
 def test_settings_without_token_change_nothing(client, world):
     logged_in(client, world)
     path = url("admin.venue_settings", venue_id=world.venue.id)
-    data = {
-        "notification_email": "desk@alpha.example",
-        "cancel_cutoff_hours": "5",
-        "change_cutoff_hours": "5",
-    }
+    data = settings_data(notification_email="desk@alpha.example", cancel_cutoff_hours="5")
 
     def saved() -> tuple:
         db.session.expire_all()

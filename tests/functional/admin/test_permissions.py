@@ -11,23 +11,29 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from bookingsite.accounts import create_partner
+from bookingsite import login_links
+from bookingsite.accounts import create_manager, create_partner
+from bookingsite.admin.auth import role_needed
 from bookingsite.extensions import db
 from bookingsite.models import (
     Allocation,
+    LoginLink,
+    LoginLinkPurpose,
     Message,
     MessageKind,
     MessageStatus,
     Partner,
     PartnerGrant,
+    Role,
     WebhookDelivery,
     WebhookDeliveryStatus,
     WebhookEndpoint,
     WebhookEvent,
 )
+from tests.factories import make_organisation, make_venue
 from tests.functional.admin.conftest import World, log_in, url
 
-OPEN = {"admin.login"}
+OPEN = {"admin.login", "admin.forgot_password", "admin.password_reset", "admin.invitation"}
 NOT_VENUE_SCOPED = {"admin.index", "admin.logout"}
 
 
@@ -99,6 +105,23 @@ def partner_of(world: World) -> Partner:
     return found
 
 
+def invitation_of(world: World) -> LoginLink:
+    """A pending invitation to the venue, so that a URL missing its venue check would
+    withdraw it rather than 404."""
+    found = db.session.scalar(sa.select(LoginLink).where(LoginLink.venue_id == world.venue.id))
+    if found is None:
+        login_links.issue(
+            LoginLinkPurpose.INVITE,
+            email=f"invited@{world.venue.slug}.example",
+            now=world.booking.created_at,
+            venue_id=world.venue.id,
+            role="manager",
+        )
+        db.session.commit()
+        found = db.session.scalar(sa.select(LoginLink).where(LoginLink.venue_id == world.venue.id))
+    return found
+
+
 def values_for(rule, world: World) -> dict:
     block = world.room.allocations[0] if world.room.allocations else Allocation(id=0)
     known = {
@@ -108,12 +131,15 @@ def values_for(rule, world: World) -> dict:
         "booking_id": world.booking.id,
         "block_id": block.id,
         "day": "2026-12-25",
+        "person_id": world.manager.id,
     }
     if "message_id" in rule.arguments:
         known["message_id"] = message_of(world).id
     if "endpoint_id" in rule.arguments:
         delivery = delivery_of(world)
         known |= {"endpoint_id": delivery.endpoint_id, "delivery_id": delivery.id}
+    if "invitation_id" in rule.arguments:
+        known["invitation_id"] = invitation_of(world).id
     if "partner_id" in rule.arguments:
         known["partner_id"] = partner_of(world).id
     missing = set(rule.arguments) - set(known)
@@ -154,7 +180,7 @@ def test_own_venue_with_another_venues_objects_is_404(app, client, world, other_
     """The venue in the URL is mine, the resource/service/booking is not."""
     log_in(client, world.manager.email)
     for rule in admin_rules(app):
-        if not set(rule.arguments) - {"venue_id", "day"}:
+        if rule.endpoint in OPEN or not set(rule.arguments) - {"venue_id", "day"}:
             continue
         values = values_for(rule, other_world) | {"venue_id": world.venue.id}
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -191,3 +217,50 @@ def test_a_manager_of_several_venues_reaches_each(app, client, world, other_worl
     assert world.venue.name in index and other_world.venue.name in index
     for w in (world, other_world):
         assert client.get(url("admin.timeline", venue_id=w.venue.id)).status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.FRONT_DESK])
+def test_each_role_opens_its_pages_and_gets_403_on_the_others(app, client, world, role):
+    """Front desk: the timeline and bookings; manager: set-up too; owner: everything
+    (the `admin` fixture's manager, above). Checked against every venue URL of the map,
+    so a new page needs a role or is an owner's."""
+    email = f"{role.value}.person@example.com"
+    create_manager(email, "a role password", [world.venue], role=role)
+    log_in(client, email, "a role password")
+    opened = set()
+    for rule in admin_rules(app):
+        if rule.endpoint in OPEN or rule.endpoint in NOT_VENUE_SCOPED:
+            continue
+        path = url(rule.endpoint, **values_for(rule, world))
+        allowed = role.allows(role_needed(rule.endpoint))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if allowed and method != "GET":
+                continue  # acting would change the world the other requests check
+            status = client.open(path, method=method, data={}).status_code
+            if allowed:  # open: the page, or its own answer to a request without values
+                assert status in (200, 422), (method, rule.rule, status)
+                opened.add(rule.endpoint)
+            else:
+                assert status == 403, (method, rule.rule, status)
+    expected = {"admin.venue_home", "admin.timeline", "admin.bookings", "admin.booking_detail"}
+    assert expected <= opened
+    assert ("admin.resources" in opened) == (role is Role.MANAGER)
+    assert ("admin.reports" in opened) == (role is Role.MANAGER)
+    assert "admin.keys" not in opened and "admin.venue_settings" not in opened
+
+
+def test_another_organisation_s_venue_is_404_even_for_an_owner(app, client, world):
+    elsewhere = make_venue(organisation=make_organisation("Another group"))
+    log_in(client, world.manager.email)
+    assert client.get(url("admin.venue_home", venue_id=elsewhere.id)).status_code == 404
+    assert client.get(url("admin.venue_home", venue_id=world.venue.id)).status_code == 200
+
+
+def test_links_a_role_cannot_follow_are_not_shown(client, world):
+    create_manager("desk@example.com", "a role password", [world.venue], role=Role.FRONT_DESK)
+    log_in(client, "desk@example.com", "a role password")
+    home = client.get(url("admin.venue_home", venue_id=world.venue.id)).get_data(as_text=True)
+    for endpoint in ("admin.timeline", "admin.bookings"):
+        assert url(endpoint, venue_id=world.venue.id) in home
+    for endpoint in ("admin.resources", "admin.keys", "admin.webhooks", "admin.venue_settings"):
+        assert url(endpoint, venue_id=world.venue.id) not in home

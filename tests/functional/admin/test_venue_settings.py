@@ -36,6 +36,13 @@ def field_error(html: str, field_id: str) -> str:
 
 def settings_data(**overrides: str) -> dict:
     data = {
+        "name": "Alpha",
+        "city": "Berlin",
+        "timezone": "Europe/Berlin",
+        "default_locale": "en",
+        "currency": "EUR",
+        "hold_ttl_minutes": "10",
+        "travel_buffer_minutes": "0",
         "contact_email": "hello@alpha.example",
         "contact_phone": "+49 30 1234567",
         "notification_email": "desk@alpha.example",

@@ -19,8 +19,10 @@ MORNING = {"startTime": "2026-03-02T08:00:00Z", "endTime": "2026-03-02T11:00:00Z
 
 
 def refused(response: Any, field: str) -> str:
+    """422 on `field`: malformed (VALIDATION_ERROR) or against a rule the document cannot
+    state (RULE_BROKEN); test_schema_mismatches tells the two apart."""
     assert response.status_code == 422, response.get_json()
-    assert error_code(response) == "VALIDATION_ERROR"
+    assert error_code(response) in ("VALIDATION_ERROR", "RULE_BROKEN")
     fields = response.get_json()["error"]["fields"]
     assert field in fields, fields
     return fields[field]
