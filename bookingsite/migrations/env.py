@@ -85,10 +85,34 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite's batch mode rebuilds a table and drops the old one; with foreign keys
+            # enforced, that drop would run the ON DELETE CASCADE of every table pointing
+            # at it (a service's options, a key's venues). The switch works only outside a
+            # transaction: on the driver's connection, before the migration's begins.
+            _sqlite_foreign_keys(connection, on=False)
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+            if connection.in_transaction():
+                connection.commit()
+        finally:
+            if sqlite:
+                if connection.in_transaction():
+                    connection.rollback()
+                # Back on before the connection returns to the pool.
+                _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection, *, on: bool) -> None:
+    connection.connection.dbapi_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 if context.is_offline_mode():

@@ -108,3 +108,39 @@ def test_which_database_errors_are_run_again(sqlstate, transient):
 
     error = sa.exc.DBAPIError("UPDATE ...", {}, _DriverError("x", sqlstate))
     assert is_transient(error) is transient
+
+
+def test_upgrading_keeps_the_rows_that_point_at_rebuilt_tables(empty_database: str) -> None:
+    """SQLite rebuilds a table to alter it (batch mode) and drops the old one: with foreign
+    keys enforced, the drop would delete every row that cascades from it, such as a
+    service's options and a key's venues. The migrations run with them off."""
+    from bookingsite import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade(revision="9a4f6c1d2e85")  # before the services and partners are rebuilt
+        with db.engine.begin() as connection:
+            for statement in (
+                "INSERT INTO venues (id, slug, name, city, description, timezone, default_locale,"
+                " currency, hold_ttl_minutes, travel_buffer_minutes, notification_email,"
+                " contact_email, contact_phone, cancel_cutoff_hours, change_cutoff_hours)"
+                " VALUES (1, 'v', 'V', '', '', 'UTC', 'en', 'EUR', 10, 0, '', '', '', 0, 0)",
+                "INSERT INTO services (id, venue_id, slug, name, description, duration_mode,"
+                " buffer_before_minutes, buffer_after_minutes, grid_alignment_minutes,"
+                " lead_time_minutes, horizon_days, required_skills, active)"
+                " VALUES (1, 1, 's', 'S', '', 'fixed', 0, 0, 15, 0, 90, '[]', true)",
+                "INSERT INTO service_variants (id, service_id, name, duration_minutes, guests,"
+                " price_cents) VALUES (1, 1, '1 h', 60, 1, 100)",
+                "INSERT INTO partners (id, name, key_prefix, key_hash, can_manage, active,"
+                " created_at) VALUES (1, 'P', 'pfx', 'h', true, true, '2026-01-01 00:00:00')",
+                "INSERT INTO partner_venues (partner_id, venue_id) VALUES (1, 1)",
+            ):
+                connection.exec_driver_sql(statement)
+        upgrade()
+        with db.engine.connect() as connection:
+            for table in ("service_variants", "partner_venues"):
+                count = connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
+                assert count == 1, table
+            if connection.dialect.name == "sqlite":  # enforced again afterwards
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()
