@@ -62,6 +62,8 @@ def test_a_booking_and_the_admin_timeline_raise_no_csp_violation(
     )
     assert "script-src 'self'" in venue_page.headers["content-security-policy"]
     page.get_by_role("link", name="Tennis court").click()
+    # htmx listens from the page's load on: a change before it would go unheard.
+    page.wait_for_load_state("load")
     page.get_by_label("Place").select_option(label="Court 1")  # htmx swaps the panel
     expect(page).to_have_url(re.compile(r"resource=\d+"))
     page.locator("a.month-nav[rel=next]").click()  # htmx again: the next month
