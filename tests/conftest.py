@@ -10,6 +10,7 @@ import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -125,12 +126,27 @@ def client(app: Flask):
     return app.test_client()
 
 
+def _read_whole(file: Any, _buffer_size: int = 8192) -> list[bytes]:
+    """A `wsgi.file_wrapper` that reads the file at once and closes it. Werkzeug's
+    development server leaves a streamed file open when the browser drops the request
+    (a navigation cancels a script still loading), and the warning fails the test."""
+    try:
+        return [file.read()]
+    finally:
+        file.close()
+
+
 class LiveServer:
     """The app served over real HTTP in a background thread (threaded, like production)."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+
+        def serve(environ: dict, start_response: Any) -> Any:
+            environ["wsgi.file_wrapper"] = _read_whole
+            return app(environ, start_response)
+
+        self._server = make_server("127.0.0.1", 0, serve, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
