@@ -261,6 +261,44 @@ def end_sessions(manager: Manager) -> None:
     manager.session_version = Manager.session_version + 1
 
 
+class LastOwner(Exception):
+    """The change would leave the venue without an owner, and nobody could reach its
+    people, keys and settings any more."""
+
+
+def _keep_an_owner(membership: Membership) -> None:
+    others = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Membership)
+        .where(
+            Membership.venue_id == membership.venue_id,
+            Membership.role == Role.OWNER,
+            Membership.manager_id != membership.manager_id,
+        )
+    )
+    if not others:
+        raise LastOwner
+
+
+def set_role(membership: Membership, role: Role) -> None:
+    """Give the person `role` at the venue, in the current transaction. A lowered role
+    ends their sessions: what they may do changes at once, on every device."""
+    if membership.role is Role.OWNER and role is not Role.OWNER:
+        _keep_an_owner(membership)
+    lowered = not role.allows(membership.role)
+    membership.role = role
+    if lowered:
+        end_sessions(membership.manager)
+
+
+def remove_membership(membership: Membership) -> None:
+    """Take the venue from the person, in the current transaction; their sessions end."""
+    if membership.role is Role.OWNER:
+        _keep_an_owner(membership)
+    db.session.delete(membership)
+    end_sessions(membership.manager)
+
+
 def authenticate_manager(email: str, password: str) -> Manager | None:
     manager = db.session.scalar(sa.select(Manager).where(Manager.email == email.strip().lower()))
     if manager is None or not manager.active:

@@ -51,18 +51,6 @@ def _membership(person_id: int) -> Membership:
     return membership
 
 
-def _owners_left_without(membership: Membership) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Membership)
-        .where(
-            Membership.venue_id == g.venue.id,
-            Membership.role == Role.OWNER,
-            Membership.manager_id != membership.manager_id,
-        )
-    )
-
-
 def _page(status: int = 200, invite_form: InviteForm | None = None) -> tuple[str, int]:
     members = db.session.scalars(
         sa.select(Membership)
@@ -81,6 +69,13 @@ def _page(status: int = 200, invite_form: InviteForm | None = None) -> tuple[str
     ), status
 
 
+def _needs_an_owner() -> tuple[str, int]:
+    flash(
+        _("%(venue)s needs an owner: make someone else owner first.", venue=g.venue.name), "error"
+    )
+    return _page(409)
+
+
 @bp.get("/venues/<int:venue_id>/people")
 def people():
     return _page()
@@ -93,25 +88,16 @@ def person_role(person_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         flash(_("Choose a role."), "error")
         return _page(422)
-    role = Role(form.role.data)
-    if role is membership.role:
-        return see_other(url_for("admin.people"))
-    if membership.role is Role.OWNER and not _owners_left_without(membership):
-        flash(
-            _("%(venue)s needs an owner: make someone else owner first.", venue=g.venue.name),
-            "error",
-        )
-        return _page(409)
-    lowered = not role.allows(membership.role)
-    membership.role = role
-    if lowered:
-        accounts.end_sessions(membership.manager)
+    try:
+        accounts.set_role(membership, Role(form.role.data))
+    except accounts.LastOwner:
+        return _needs_an_owner()
     db.session.commit()
     flash(
         _(
             "%(person)s is now %(role)s at %(venue)s.",
             person=membership.manager.email,
-            role=ROLE_NAMES[role],
+            role=ROLE_NAMES[membership.role],
             venue=g.venue.name,
         ),
         "success",
@@ -124,15 +110,11 @@ def person_remove(person_id: int) -> Response | tuple[str, int]:
     membership = _membership(person_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if membership.role is Role.OWNER and not _owners_left_without(membership):
-        flash(
-            _("%(venue)s needs an owner: make someone else owner first.", venue=g.venue.name),
-            "error",
-        )
-        return _page(409)
     person = membership.manager
-    db.session.delete(membership)
-    accounts.end_sessions(person)
+    try:
+        accounts.remove_membership(membership)
+    except accounts.LastOwner:
+        return _needs_an_owner()
     db.session.commit()
     flash(
         _("%(person)s no longer has access to %(venue)s.", person=person.email, venue=g.venue.name),

@@ -499,7 +499,9 @@ def _staff_of(
     reach_lo: datetime,
     reach_hi: datetime,
 ) -> dict[int, int]:
-    """Rule 6 over the candidates `unstaffed`: the lowest-id member who serves each."""
+    """Rule 6 over the candidates `unstaffed`: the lowest-id member who serves each.
+    The one-member case of `_teams_of`, kept apart because nearly every service is
+    served by one member and a list per candidate would slow the sweep down."""
     staff_of: dict[int, int] = {}
     for member in staff:
         on_shift = _within(starts, q.spans(member.hours, lo, hi + duration), duration)

@@ -10,6 +10,7 @@ outbox.record). It needs an app context, not a request: jobs and the CLI compose
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -165,25 +166,50 @@ def bookings_list(recipient: str, rentals: list[list[Booking]], locale: str) -> 
     return Draft(MessageKind.BOOKINGS_LIST, recipient, locale, subject, text, html, None)
 
 
-def password_reset(
-    recipient: str, link: str, lifetime: timedelta, venue: Venue, locale: str
+def _link_mail(
+    kind: MessageKind,
+    template: str,
+    recipient: str,
+    link: str,
+    lifetime: timedelta,
+    venue: Venue,
+    locale: str,
+    subject: Callable[[], str],
+    **context: Any,
 ) -> Draft:
-    """A manager's one-time link to choose a new password, in `locale`. `venue` is the
-    one whose log keeps the message (it names the site in the footer)."""
+    """A message to a person carrying a one-time link, in `locale`; `venue` is the one
+    whose log keeps it (it names the site in the footer). `subject` and `context` values
+    that are translated are made inside the locale."""
     locale = _language(locale)
     with force_locale(locale):
-        subject = _one_line(_("Choose a new password"))
-        context = {
+        title = _one_line(subject())
+        context = {k: str(v) for k, v in context.items()} | {
             "link": link,
             "email": recipient,
             "lifetime": format_timedelta(lifetime, threshold=1),
             "facts": {"venue": venue.name, "city": venue.city},
-            "subject": subject,
+            "subject": title,
             "locale": locale,
         }
-        text = _wrapped(render_template("mail/password_reset.txt", **context))
-        html = render_template("mail/password_reset.html", **context)
-    return Draft(MessageKind.PASSWORD_RESET, recipient, locale, subject, text, html, None)
+        text = _wrapped(render_template(f"mail/{template}.txt", **context))
+        html = render_template(f"mail/{template}.html", **context)
+    return Draft(kind, recipient, locale, title, text, html, None)
+
+
+def password_reset(
+    recipient: str, link: str, lifetime: timedelta, venue: Venue, locale: str
+) -> Draft:
+    """A manager's one-time link to choose a new password."""
+    return _link_mail(
+        MessageKind.PASSWORD_RESET,
+        "password_reset",
+        recipient,
+        link,
+        lifetime,
+        venue,
+        locale,
+        lambda: _("Choose a new password"),
+    )
 
 
 def invitation(
@@ -197,23 +223,19 @@ def invitation(
 ) -> Draft:
     """An owner's invitation to take up `role` at `venue`, with its one-time link, in
     `locale` (the venue's language: the person has none yet)."""
-    locale = _language(locale)
-    with force_locale(locale):
-        subject = _one_line(_("Join %(venue)s on the booking site", venue=venue.name))
-        context = {
-            "link": link,
-            "email": recipient,
-            "inviter": inviter,
-            "role": str(ROLE_NAMES[role]),
-            "role_hint": str(ROLE_HINTS[role]),
-            "lifetime": format_timedelta(lifetime, threshold=1),
-            "facts": {"venue": venue.name, "city": venue.city},
-            "subject": subject,
-            "locale": locale,
-        }
-        text = _wrapped(render_template("mail/invitation.txt", **context))
-        html = render_template("mail/invitation.html", **context)
-    return Draft(MessageKind.INVITATION, recipient, locale, subject, text, html, None)
+    return _link_mail(
+        MessageKind.INVITATION,
+        "invitation",
+        recipient,
+        link,
+        lifetime,
+        venue,
+        locale,
+        lambda: _("Join %(venue)s on the booking site", venue=venue.name),
+        inviter=inviter,
+        role=ROLE_NAMES[role],
+        role_hint=ROLE_HINTS[role],
+    )
 
 
 def for_venue(

@@ -6,12 +6,17 @@ logs in again with that password; the used link is refused. axe on each page."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from flask import url_for
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
+from bookingsite import login_links
 from bookingsite.accounts import create_manager
+from bookingsite.extensions import db
+from bookingsite.models import LoginLinkPurpose
+from tests.e2e.conftest import AXE, SCREENSHOTS
 from tests.factories import make_venue
 from tests.smtp import Inbox
 
@@ -89,3 +94,59 @@ def test_an_owner_invites_a_front_desk_colleague(
     assert page.goto(link).status == 410
     expect(page.get_by_role("heading", name="This invitation does not work")).to_be_visible()
     assert axe_violations() == []
+
+
+@pytest.mark.parametrize("locale", ["fr-FR", "de-DE"])
+def test_the_invitation_and_people_pages_in_each_language_on_a_phone(
+    browser: Browser, live_server, locale: str
+):
+    """In the visitor's language, on a phone in New York, for a Berlin venue served from
+    a UTC machine: the invitation page and the owner's People page read whole, axe finds
+    nothing serious, and the invitation's expiry is in the venue's zone."""
+    venue = make_venue(slug="lumen", name="Lumen Studios")  # Europe/Berlin
+    create_manager(OWNER, OWNER_PASSWORD, [venue])
+    token = login_links.issue(
+        LoginLinkPurpose.INVITE,
+        email=INVITED,
+        now=datetime(2026, 3, 1, tzinfo=UTC),
+        venue_id=venue.id,
+        role="front_desk",
+    )
+    db.session.commit()
+    context = browser.new_context(
+        locale=locale,
+        timezone_id="America/New_York",
+        viewport={"width": 390, "height": 844},
+    )
+    # Served as if from the site: the pages' CSP refuses inline scripts.
+    source = AXE.read_text()
+    context.route(
+        f"**/{AXE.name}", lambda route: route.fulfill(body=source, content_type="text/javascript")
+    )
+    page = context.new_page()
+    language = locale[:2]
+    try:
+        page.goto(live_server.url + path(live_server.app, "admin.invitation", token=token))
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        expect(page.get_by_role("heading", name=re.compile("Lumen Studios"))).to_be_visible()
+        expect(page.get_by_text("You are invited")).to_have_count(0)  # translated
+        assert _serious(page) == []
+        page.screenshot(path=str(SCREENSHOTS / f"invitation-{language}-phone.png"), full_page=True)
+
+        page.goto(live_server.url + path(live_server.app, "admin.login"))
+        page.locator("input[name=email]").fill(OWNER)  # the labels are translated
+        page.locator("input[name=password]").fill(OWNER_PASSWORD)
+        page.locator("form button[type=submit]").last.click()
+        page.goto(live_server.url + path(live_server.app, "admin.people", venue_id=venue.id))
+        # Expires 7 days after 2026-03-01 00:00 UTC: 01:00 on 8 March in Berlin.
+        expect(page.locator("ul.invitations li")).to_contain_text("01:00")
+        assert _serious(page) == []
+        page.screenshot(path=str(SCREENSHOTS / f"people-{language}-phone.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def _serious(page: Page) -> list[dict]:
+    page.add_script_tag(url=f"/{AXE.name}")
+    result = page.evaluate("async () => await axe.run(document)")
+    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
