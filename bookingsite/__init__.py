@@ -55,6 +55,8 @@ def create_app(settings: Mapping[str, Any] | None = None, *, clock: Clock | None
     app.extensions["partner_keys"] = {}
     # Venues with a webhook endpoint: (set-up revision, frozenset of venue ids).
     app.extensions["webhook_venues"] = {}
+    # Travel times between a venue and the others of its organisation, by venue id.
+    app.extensions["travel_times"] = {}
 
     _init_extensions(app)
     bounds.init_app(app)

@@ -1,4 +1,4 @@
-"""Four demo venues that exercise all three product documents."""
+"""Five demo venues of one group that exercise all three product documents."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from bookingsite.models import (
     Role,
     Service,
     ServiceVariant,
+    StaffShift,
+    TravelTime,
     Venue,
 )
 
@@ -299,7 +301,75 @@ def seed(now: datetime) -> list[Venue]:
         resources=[van],
     )
 
-    venues = [rooms, spa, tennis, rentals]
+    # Seed 002's shared staff: a second spa of the group, where Claire also works on
+    # Mondays and Saturday afternoons. Between her bookings at the two spas 25 minutes
+    # stay free (the pair's own time: across the Seine, less than the 30 minutes the
+    # hotel spa keeps for any other venue). Its duo massage needs two therapists: on
+    # Claire's days there, Sophie and Claire.
+    marais = Venue(
+        slug="lumiere-marais",
+        name="Lumière Marais Day Spa",
+        city="Paris",
+        timezone="Europe/Paris",
+        default_locale="fr",
+        currency="EUR",
+        travel_buffer_minutes=20,
+        description="The hotel spa's sister in the Marais: massages for one or two.",
+        contact_email="marais@lumiere.example",
+        contact_phone="+33 1 98 76 54 32",
+        reminder_hours=24,
+        cancel_cutoff_hours=24,
+        change_cutoff_hours=12,
+    )
+    marais_hours = hours((*WEEKDAYS, "sat"), ("10:00", "19:00"))
+    rose = Resource(
+        venue=marais, name="Cabine Rose", kind=ResourceKind.ROOM, weekly_hours=marais_hours
+    )
+    marais_duo = Resource(
+        venue=marais,
+        name="Salon Duo",
+        kind=ResourceKind.ROOM,
+        capacity=2,
+        weekly_hours=marais_hours,
+    )
+    sophie = Resource(
+        venue=marais,
+        name="Sophie",
+        kind=ResourceKind.STAFF,
+        skills=["massage"],
+        weekly_hours=marais_hours,
+    )
+    claire.shifts.append(
+        StaffShift(
+            venue=marais,
+            weekly_hours=hours(("mon",), ("10:00", "19:00")) | hours(("sat",), ("13:00", "19:00")),
+            hour_exceptions={},
+        )
+    )
+    marais_massage = Service(
+        venue=marais,
+        slug="massage",
+        name="Massage",
+        description="A full-body massage, alone or side by side with two therapists.",
+        buffer_after_minutes=15,
+        grid_alignment_minutes=30,
+        grid_step_minutes=30,
+        lead_time_minutes=60,
+        required_skills=["massage"],
+        variants=[
+            ServiceVariant(name="60 minutes", duration_minutes=60, guests=1, price_cents=9000),
+            ServiceVariant(
+                name="Duo, 60 minutes",
+                duration_minutes=60,
+                guests=2,
+                price_cents=17000,
+                staff_count=2,
+            ),
+        ],
+        resources=[rose, marais_duo, sophie, claire],
+    )
+
+    venues = [rooms, spa, tennis, rentals, marais]
     # Written first and named by id, so that the rows below keep the order (and ids) in
     # which they are listed.
     group = Organisation(name="Spreeblick Group", created_at=now)
@@ -317,10 +387,13 @@ def seed(now: datetime) -> list[Venue]:
             court_service,
             kit_rental,
             van_rental,
+            marais_massage,
             maintenance,
             lunch,
         ]
     )
+    db.session.flush()
+    db.session.add(TravelTime(first_venue_id=spa.id, second_venue_id=marais.id, minutes=25))
     db.session.commit()
     for venue in venues:
         accounts.create_manager(

@@ -201,7 +201,9 @@ class Venue(db.Model):
     default_locale: Mapped[str] = mapped_column(sa.String(8), default="en")
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
     hold_ttl_minutes: Mapped[int] = mapped_column(default=10)
-    # Staff who also work elsewhere need this long between a booking there and one here.
+    # Staff shared with another venue of the organisation keep the longer of the two
+    # venues' times free between a booking there and one here (a TravelTime row may set
+    # the pair's own).
     travel_buffer_minutes: Mapped[int] = mapped_column(default=0)
     # Where new, changed and cancelled bookings are announced; empty: nowhere.
     notification_email: Mapped[str] = mapped_column(sa.String(254), default="")
@@ -245,6 +247,11 @@ class Resource(db.Model):
 
     venue: Mapped[Venue] = relationship(back_populates="resources")
     allocations: Mapped[list[Allocation]] = relationship(back_populates="resource")
+    # A staff member's hours at other venues of the organisation (its own venue's are
+    # `weekly_hours` above).
+    shifts: Mapped[list[StaffShift]] = relationship(
+        back_populates="resource", order_by="StaffShift.venue_id", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (sa.CheckConstraint("capacity >= 1", name="ck_resource_capacity"),)
 
@@ -259,6 +266,59 @@ class Resource(db.Model):
     @property
     def is_always_open(self) -> bool:
         return self.weekly_hours is None
+
+    def shift_at(self, venue_id: int) -> StaffShift | None:
+        return next((s for s in self.shifts if s.venue_id == venue_id), None)
+
+    def works_at(self, venue_id: int) -> bool:
+        """Its own venue, or one where it has a shift."""
+        return self.venue_id == venue_id or self.shift_at(venue_id) is not None
+
+
+class StaffShift(db.Model):
+    """A staff member's working hours at another venue of its organisation than its own
+    (seed 002's staff shared between venues), in that venue's zone. Bookings there and
+    at its own venue take the same person: the travel time between the two venues is
+    kept free between them."""
+
+    __tablename__ = "staff_shifts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(sa.ForeignKey("resources.id", ondelete="CASCADE"))
+    venue_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("venues.id", ondelete="CASCADE"), index=True
+    )
+    # As a resource's: {"mon": [["09:00", "18:00"]], ...} and dated exceptions.
+    weekly_hours: Mapped[dict[str, list[list[str]]]] = mapped_column(sa.JSON, default=dict)
+    hour_exceptions: Mapped[dict[str, list[list[str]]]] = mapped_column(sa.JSON, default=dict)
+
+    resource: Mapped[Resource] = relationship(back_populates="shifts")
+    venue: Mapped[Venue] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("resource_id", "venue_id", name="uq_staff_shift_resource_venue"),
+    )
+
+
+class TravelTime(db.Model):
+    """The travel time between two venues where it is not the longer of their own
+    settings (Venue.travel_buffer_minutes). One row per pair, the lower venue id first."""
+
+    __tablename__ = "travel_times"
+
+    first_venue_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True
+    )
+    second_venue_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    minutes: Mapped[int]
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "first_venue_id < second_venue_id AND minutes >= 0", name="ck_travel_time_pair"
+        ),
+    )
 
 
 class Service(db.Model):
@@ -632,6 +692,19 @@ class BookingEvent(db.Model):
     partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partners.id"))
     overridden_rule: Mapped[str | None] = mapped_column(sa.String(40))
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # What a move or a reschedule changed: the range and the resources' names before and
+    # after (names as they were then; None for events that moved nothing).
+    previous_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    previous_end_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    previous_resources: Mapped[str | None] = mapped_column(sa.String(400))
+    new_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    new_end_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    new_resources: Mapped[str | None] = mapped_column(sa.String(400))
+
+    @property
+    def moved(self) -> bool:
+        """Whether the event records a from → to."""
+        return self.previous_start_at is not None and self.new_start_at is not None
 
 
 class Message(db.Model):

@@ -27,9 +27,14 @@ T = TypeVar("T")
 M = TypeVar("M")
 
 # Each watched table, with the columns whose update raises the revision (None: any).
-SETUP_TABLES: dict[str, tuple[str, ...] | None] = dict.fromkeys(
+# A migration names the tables of its own time: FIRST_SETUP_TABLES until shared staff.
+FIRST_SETUP_TABLES: dict[str, tuple[str, ...] | None] = dict.fromkeys(
     ("venues", "services", "service_variants", "resources", "service_resources")
 )
+SHARED_STAFF_TABLES: dict[str, tuple[str, ...] | None] = dict.fromkeys(
+    ("staff_shifts", "travel_times")
+)
+SETUP_TABLES = FIRST_SETUP_TABLES | SHARED_STAFF_TABLES
 ACCESS_TABLES: dict[str, tuple[str, ...] | None] = {
     # Not the key's last use, which is written as keys are used.
     "partners": ("key_prefix", "key_hash", "scopes", "rate_limit", "active"),

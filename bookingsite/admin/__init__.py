@@ -14,6 +14,7 @@ from bookingsite.admin import (  # noqa: E402, F401  (the modules register their
     keys,
     messages,
     people,
+    reports,
     settings,
     setup,
     timeline,

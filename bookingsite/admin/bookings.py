@@ -1,5 +1,5 @@
-"""Bookings: the list with its filters, a booking's page, cancel and move, the CSV
-export and the utilisation figures.
+"""Bookings: the list with its filters, a booking's page, cancel and move, and the CSV
+export (the reports page is admin/reports.py).
 
 A booking is shown with the terms it keeps (service and option names, price, currency,
 cutoffs), as the customer agreed to them: later edits of the service change none of it."""
@@ -21,7 +21,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
-from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from bookingsite import errors
@@ -30,19 +29,18 @@ from bookingsite.admin.forms import (
     BookingFilterForm,
     CancelForm,
     MoveForm,
+    PhoneBookingForm,
     RangeForm,
 )
 from bookingsite.admin.hours import NonexistentTime, to_utc
-from bookingsite.admin.reports import utilisation
-from bookingsite.admin.timeline import recurring_block
-from bookingsite.availability import Reason, block_instants
+from bookingsite.availability import Reason, RecurringBlock, block_instants
 from bookingsite.booking import service as booking_service
 from bookingsite.booking.reasons import REASON_TEXT, status_text
 from bookingsite.booking.terms import cancel_terms, change_terms
-from bookingsite.clock import local_day_range, utcnow
+from bookingsite.clock import local_day_range, parse_instant, utcnow
 from bookingsite.errors import DomainError
 from bookingsite.extensions import db
-from bookingsite.i18n import local_datetime
+from bookingsite.i18n import local_datetime, local_time
 from bookingsite.models import (
     Allocation,
     Booking,
@@ -78,12 +76,42 @@ EVENT_TEXT = {
     "move": _l("Moved"),
     "reschedule": _l("Time changed by the customer"),
     "release": _l("Hold released"),
+    booking_service.PHONE: _l("Booked by phone"),
 }
 
 
 def event_text(action: str) -> str:
     text = EVENT_TEXT.get(action)
     return action if text is None else str(text)
+
+
+def span_text(start: datetime, end: datetime, zone: str) -> str:
+    """A range in the venue's local time as its country writes it: "02/03/2026,
+    10:00–11:00", with the end's date too when it falls on another day."""
+    tz = ZoneInfo(zone)
+    if start.astimezone(tz).date() == end.astimezone(tz).date():
+        return f"{local_datetime(start, zone, 'short')}–{local_time(end, zone)}"
+    return f"{local_datetime(start, zone, 'short')} – {local_datetime(end, zone, 'short')}"
+
+
+def event_change(event: BookingEvent, zone: str) -> str:
+    """What a move or a reschedule changed: from → to, each side its local range and
+    resources; "" for an event that moved nothing."""
+    if not event.moved:
+        return ""
+    return _(
+        "from %(before)s → to %(after)s",
+        before=_(
+            "%(when)s on %(resources)s",
+            when=span_text(event.previous_start_at, event.previous_end_at, zone),
+            resources=event.previous_resources or "—",
+        ),
+        after=_(
+            "%(when)s on %(resources)s",
+            when=span_text(event.new_start_at, event.new_end_at, zone),
+            resources=event.new_resources or "—",
+        ),
+    )
 
 
 def kept_service_name(booking: Booking) -> str:
@@ -230,6 +258,7 @@ def _detail(
         kept_service_name=kept_service_name(booking),
         kept_price=kept_price(booking),
         event_text=event_text,
+        event_change=event_change,
         reason_text=_overridden_rule_text,
         is_active=booking.is_active_at(now),
         booking_day=booking.start_at.astimezone(_zone_info()).date(),
@@ -269,12 +298,11 @@ def booking_detail(booking_id: int):
     return _detail(venue_booking(booking_id))
 
 
-@bp.post("/venues/<int:venue_id>/bookings/<int:booking_id>/cancel")
-def booking_cancel(booking_id: int):
-    booking = venue_booking(booking_id)
-    form = CancelForm()
+def try_cancel(booking: Booking, form: CancelForm) -> int | None:
+    """A manager's cancellation, tried: None when done, else the status to answer with
+    (the reasons are on the form). The booking page and the timeline share it."""
     if not form.validate_on_submit():
-        return _detail(booking, cancel_form=form, status=422)
+        return 422
     try:
         booking_service.cancel(booking.id, manager_id=current_user.id, note=form.note.data or "")
     except DomainError as error:
@@ -282,9 +310,20 @@ def booking_cancel(booking_id: int):
             (form[name].errors if name in form else form.form_errors).append(message)
         if not error.fields:
             form.form_errors.append(error.message)
-        return _detail(venue_booking(booking_id), cancel_form=form, status=error.status)
-    flash(_("Booking %(reference)s was cancelled.", reference=booking.reference), "success")
-    return redirect(url_for("admin.booking_detail", booking_id=booking.id))
+        return error.status
+    return None
+
+
+@bp.post("/venues/<int:venue_id>/bookings/<int:booking_id>/cancel")
+def booking_cancel(booking_id: int):
+    booking = venue_booking(booking_id)
+    form = CancelForm()
+    reference = booking.reference
+    status = try_cancel(booking, form)
+    if status is not None:
+        return _detail(venue_booking(booking_id), cancel_form=form, status=status)
+    flash(_("Booking %(reference)s was cancelled.", reference=reference), "success")
+    return redirect(url_for("admin.booking_detail", booking_id=booking_id))
 
 
 def _move_zone(booking: Booking) -> str:
@@ -320,26 +359,61 @@ CONFLICT_KINDS = (errors.SLOT_TAKEN, errors.SLOT_UNAVAILABLE)
 CONFLICT_REASONS = {Reason.BOOKED.value, Reason.BUFFER.value, Reason.BLOCKED.value}
 
 
+def recurring_block(allocation: Allocation, zone: str) -> RecurringBlock:
+    """A weekly block as the engine reads it: its wall-clock times in `zone`."""
+    tz = ZoneInfo(zone)
+    start, end = allocation.start_at.astimezone(tz), allocation.end_at.astimezone(tz)
+    return RecurringBlock(
+        start_time=start.time().replace(tzinfo=None),
+        end_time=end.time().replace(tzinfo=None),
+        weekdays=frozenset(allocation.weekdays or ()),
+        first_date=start.date(),
+        until=allocation.repeat_until,
+    )
+
+
 def move_conflict(
     booking: Booking, resource: Resource, start: datetime, end: datetime, error: DomainError
 ) -> MoveConflict | None:
     """For a move refused because the time is taken or blocked: who or what holds
     [start, end) on `resource`, widened by the booking's kept buffers (other bookings'
     occupancies include theirs). Two queries; the booking's own rows are left out."""
+    return conflict_on(
+        resource,
+        start - timedelta(minutes=booking.buffer_before_minutes),
+        end + timedelta(minutes=booking.buffer_after_minutes),
+        error,
+        zone=_move_zone(booking),
+        excluding=booking.id,
+    )
+
+
+def conflict_on(
+    resource: Resource,
+    low: datetime,
+    high: datetime,
+    error: DomainError,
+    *,
+    zone: str,
+    excluding: int | None = None,
+) -> MoveConflict | None:
+    """For a booking or a move refused because the time is taken or blocked: the other
+    bookings, live holds and blocks over [low, high) (buffers included) on `resource`,
+    and the refusal's nearest free starts, read in `zone` as a form would send them.
+    Two queries; the booking `excluding` (the one being moved) is left out."""
     if error.kind not in CONFLICT_KINDS:
         return None
     if error.kind == errors.SLOT_UNAVAILABLE and error.extra.get("reason") not in CONFLICT_REASONS:
         return None
     now = utcnow()
-    low = start - timedelta(minutes=booking.buffer_before_minutes)
-    high = end + timedelta(minutes=booking.buffer_after_minutes)
+    others = [Occupancy.booking_id != excluding] if excluding is not None else []
     in_the_way = db.session.scalars(
         sa.select(Booking)
         .join(Occupancy, Occupancy.booking_id == Booking.id)
         .where(
             Occupancy.resource_id == resource.id,
             Occupancy.active,
-            Occupancy.booking_id != booking.id,
+            *others,
             Occupancy.start_at < high,
             Occupancy.end_at > low,
             Booking.is_active_at(now),
@@ -358,8 +432,9 @@ def move_conflict(
         )
         .order_by(Allocation.start_at, Allocation.id)
     )
-    zone = ZoneInfo(resource.zone)
-    first, last = (low.astimezone(zone).date() - timedelta(days=1), high.astimezone(zone).date())
+    resource_zone = ZoneInfo(resource.zone)
+    first = low.astimezone(resource_zone).date() - timedelta(days=1)
+    last = high.astimezone(resource_zone).date()
     for allocation in allocations:
         if not allocation.is_recurring:
             if allocation.start_at < high and allocation.end_at > low:
@@ -367,11 +442,11 @@ def move_conflict(
         elif any(
             s < high and e > low
             for s, e in block_instants(
-                recurring_block(allocation, resource.zone), zone, first, last
+                recurring_block(allocation, resource.zone), resource_zone, first, last
             )
         ):
             conflict.blocks.append(allocation)
-    move_zone = ZoneInfo(_move_zone(booking))
+    move_zone = ZoneInfo(zone)
     for text in error.extra.get("alternatives", []):
         try:
             instant = datetime.fromisoformat(text)
@@ -384,21 +459,55 @@ def move_conflict(
     return conflict
 
 
-@bp.post("/venues/<int:venue_id>/bookings/<int:booking_id>/move")
-def booking_move(booking_id: int):
-    booking = venue_booking(booking_id)
-    form = _move_form(booking)
-    if not form.validate_on_submit():
-        return _detail(booking, move_form=form, status=422)
+@dataclass
+class MoveOutcome:
+    """A manager's move, tried: the new start once done; else the status to answer with
+    and, when the time is taken or blocked, what is in the way (the reasons are on the
+    form)."""
+
+    start: datetime | None = None
+    status: int = 200
+    conflict: MoveConflict | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.start is not None
+
+
+def alternative_chosen(form: MoveForm | PhoneBookingForm, zone: str) -> bool:
+    """One of the nearest free times offered under a refusal, sent by its button inside
+    the form (`alternative`: the instant): it replaces the form's date and start time.
+    False, with the form's message, when the instant is not one."""
+    text = request.form.get("alternative")
+    if not text:
+        return True
+    try:
+        instant = parse_instant(text)
+    except ValueError:
+        form.form_errors.append(_("This time is not valid: choose it again."))
+        return False
+    local = instant.astimezone(ZoneInfo(zone))
+    form.day.data, form.at.data = local.date(), local.time().replace(tzinfo=None)
+    return True
+
+
+def try_move(booking: Booking, form: MoveForm) -> MoveOutcome:
+    """Move `booking` as the submitted `form` says, through the booking service (the
+    same rules, the override with its reason). The booking page and the timeline share
+    it."""
+    booking_id = booking.id
+    valid = form.validate_on_submit()
+    if not (alternative_chosen(form, _move_zone(booking)) and valid):
+        return MoveOutcome(status=422)
     try:
         start = to_utc(form.day.data, form.at.data, _move_zone(booking))
     except NonexistentTime:
         form.at.errors.append(_("This time does not exist that day: the clocks go forward."))
-        return _detail(booking, move_form=form, status=422)
+        return MoveOutcome(status=422)
     end = start + (booking.end_at - booking.start_at)
     try:
         booking_service.move(
-            booking.id,
+            booking_id,
             start=start,
             end=end,
             resource_id=form.resource.data,
@@ -422,36 +531,35 @@ def booking_move(booking_id: int):
         else:
             form.at.errors.append(error.message)
         form.offer_override = error.kind in (errors.SLOT_UNAVAILABLE, errors.PAST_CHANGE_CUTOFF)
-        return _detail(booking, move_form=form, status=error.status, conflict=conflict)
+        return MoveOutcome(status=error.status, conflict=conflict)
+    return MoveOutcome(start=start)
+
+
+@bp.post("/venues/<int:venue_id>/bookings/<int:booking_id>/move")
+def booking_move(booking_id: int):
+    booking = venue_booking(booking_id)
+    form = _move_form(booking)
+    reference = booking.reference
+    outcome = try_move(booking, form)
+    if not outcome.done:
+        return _detail(
+            venue_booking(booking_id),
+            move_form=form,
+            status=outcome.status,
+            conflict=outcome.conflict,
+        )
     flash(
         _(
             "Booking %(reference)s was moved to %(when)s.",
-            reference=booking.reference,
-            when=local_datetime(start, g.venue.timezone, "short"),
+            reference=reference,
+            when=local_datetime(outcome.start, g.venue.timezone, "short"),
         ),
         "success",
     )
-    return redirect(url_for("admin.booking_detail", booking_id=booking.id))
+    return redirect(url_for("admin.booking_detail", booking_id=booking_id))
 
 
-# Reports: utilisation and CSV export ---------------------------------------------------
-
-
-def _range_form() -> RangeForm:
-    if "date_from" in request.args or "date_to" in request.args:
-        return RangeForm(request.args)
-    monday = _today() - timedelta(days=_today().weekday())
-    sunday = monday + timedelta(days=6)
-    return RangeForm(MultiDict({"date_from": monday.isoformat(), "date_to": sunday.isoformat()}))
-
-
-@bp.get("/venues/<int:venue_id>/reports")
-def reports():
-    form = _range_form()
-    if not form.validate():
-        return render_template("admin/reports.html", form=form, rows=[]), 422
-    rows = utilisation(_venue_resources(), form.date_from.data, form.date_to.data, now=utcnow())
-    return render_template("admin/reports.html", form=form, rows=rows)
+# CSV export (the reports page, admin/reports.py, links here) -----------------------------
 
 
 CSV_COLUMNS = (

@@ -565,6 +565,14 @@ class VariantForm(Form):
         return self.duration_minutes.data is None
 
 
+def _resource_label(resource: Any, venue_id: int | None) -> str:
+    """A resource as a service's form lists it: staff of another venue say which."""
+    name = resource.name
+    if venue_id is not None and resource.venue_id != venue_id:
+        name = _l("%(name)s, on shift here from %(venue)s", name=name, venue=resource.venue.name)
+    return name if resource.active else f"{name} ({_l('inactive')})"
+
+
 class ServiceForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(
@@ -657,12 +665,13 @@ class ServiceForm(FlaskForm):
     resources = MultiCheckboxField(_l("Resources that can serve it"), coerce=int)
     active = BooleanField(_l("Active (offered to customers)"), default=True)
 
-    def __init__(self, *args: Any, resources: list[Any] = (), **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, resources: list[Any] = (), venue_id: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._venue_resources = {r.id: r for r in resources}
         self.resources.choices = [
-            SelectChoice(r.id, r.name if r.active else f"{r.name} ({_l('inactive')})")
-            for r in resources
+            SelectChoice(r.id, _resource_label(r, venue_id)) for r in resources
         ]
 
     @property
@@ -752,3 +761,81 @@ class RangeForm(FlaskForm):
                 raise ValidationError(_l("The end of the range comes before its start."))
             if (field.data - self.date_from.data).days > 366:
                 raise ValidationError(_l("Choose at most a year."))
+
+
+def travel_times_form(others: list[Any], pairs: dict[int, int]) -> FlaskForm:
+    """One optional field per other venue of the organisation: the pair's own travel
+    time, or empty for the longer of the two venues' settings."""
+
+    class TravelTimesForm(FlaskForm):
+        def fields_by_venue(self) -> list[tuple[Any, Any]]:
+            return [(venue, self[f"venue_{venue.id}"]) for venue in others]
+
+    for venue in others:
+        setattr(
+            TravelTimesForm,
+            f"venue_{venue.id}",
+            IntegerField(
+                venue.name,
+                validators=[Optional(), NumberRange(min=0, max=MAX_TRAVEL_BUFFER_MINUTES)],
+            ),
+        )
+    return TravelTimesForm(data={f"venue_{venue_id}": m for venue_id, m in pairs.items()})
+
+
+# The timeline's actions: a booking taken by phone, a block, a move ----------------------
+
+
+def _reason_for_override(form: Any, field: Any) -> None:
+    if form.override.data and not (field.data or "").strip():
+        raise ValidationError(_l("Say why you override the rules; it is recorded."))
+
+
+class PhoneBookingForm(FlaskForm):
+    """A booking a manager takes for a customer: where, what, when (wall-clock time in
+    the place's zone) and who. Shape only: the booking service says whether the time is
+    free, and its answer lands on the field it concerns."""
+
+    resource = SelectField(_l("Resource"), coerce=int)
+    # "<service id>" or "<service id>:<option id>", from the services the venue offers.
+    offer = SelectField(_l("Service"))
+    day = DateField(_l("Date"), validators=[InputRequired(), supported_date])
+    at = TimeField(_l("Start"), validators=[InputRequired()])
+    until = TimeField(_l("End"), validators=[Optional()])
+    last_day = DateField(_l("Last day"), validators=[Optional(), supported_date])
+    guests = IntegerField(
+        _l("Guests"), default=1, validators=[InputRequired(), NumberRange(min=1, max=MAX_CAPACITY)]
+    )
+    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    email = address_field(_l("E-mail"), required=True)
+    phone = StringField(
+        _l("Phone"),
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=MAX_PHONE_LENGTH),
+            Regexp(r"^\+?[0-9 ()./-]{5,}$", message=_l("Use digits, spaces and an optional +.")),
+        ],
+    )
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=1000)])
+    locale = SelectField(_l("Language of the customer's e-mails"), choices=LANGUAGE_NAMES)
+    override = BooleanField(_l("Override the booking rules for this booking"))
+    override_reason = TextAreaField(
+        _l("Why the rule is overridden"), validators=[Length(max=1000), _reason_for_override]
+    )
+
+    def __init__(self, *args: Any, resources: Any = (), offers: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.resource.choices = [SelectChoice(r.id, r.name) for r in resources]
+        self.offer.choices = [SelectChoice(value, label) for value, label in offers]
+
+
+class TimelineBlockForm(BlockForm):
+    """A block drawn on the timeline: the blocks page's form with the resource chosen
+    (its zone reads the times; set `zone` once the resource is known)."""
+
+    resource = SelectField(_l("Resource"), coerce=int)
+
+    def __init__(self, *args: Any, resources: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.resource.choices = [SelectChoice(r.id, r.name) for r in resources]

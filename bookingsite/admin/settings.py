@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from bookingsite.admin import bp
 from bookingsite.admin.forms import (
@@ -21,12 +22,14 @@ from bookingsite.admin.forms import (
     MAX_REMINDER_HOURS,
     MAX_TRAVEL_BUFFER_MINUTES,
     VenueSettingsForm,
+    travel_times_form,
 )
 from bookingsite.api.types import zones
 from bookingsite.booking.terms import cancel_terms, change_terms
 from bookingsite.extensions import db
 from bookingsite.models import Membership, Role, Venue
 from bookingsite.setup_rules import free_slug
+from bookingsite.staff import pair_times, set_travel_time, travel_minutes
 
 
 def _fill_venue(venue: Venue, form: VenueSettingsForm) -> None:
@@ -93,9 +96,36 @@ def venue_new():
     return _settings_page(form, None, url_for("admin.venue_new"))
 
 
-def _settings_page(form: VenueSettingsForm, venue: Venue | None, action: str):
+@bp.post("/venues/<int:venue_id>/travel-times")
+def venue_travel_times():
+    """The travel time between this venue and each other one where it is not the longer
+    of the two venues' own settings."""
+    venue = g.venue
+    others = _other_venues(venue)
+    form = travel_times_form(others, pair_times(venue.id))
+    if not form.validate_on_submit():
+        return _settings_page(VenueSettingsForm(obj=venue, formdata=None), venue, None, form)
+    for other, field in form.fields_by_venue():
+        set_travel_time(venue, other, field.data)
+    db.session.commit()
+    flash(_("The travel times of %(name)s were saved.", name=venue.name), "success")
+    return redirect(url_for("admin.venue_settings", _anchor="travel"))
+
+
+def _other_venues(venue: Venue) -> list[Venue]:
+    return [v for v in venue.organisation.venues if v.id != venue.id]
+
+
+def _settings_page(
+    form: VenueSettingsForm,
+    venue: Venue | None,
+    action: str | None,
+    travel_form: FlaskForm | None = None,
+):
     """The form for `venue`, or for a new venue (None)."""
-    status = 422 if form.is_submitted() else 200
+    status = 422 if form.is_submitted() or travel_form is not None else 200
+    if venue is not None and travel_form is None:
+        travel_form = travel_times_form(_other_venues(venue), pair_times(venue.id))
     saved_cancel, saved_change = (
         (venue.cancel_cutoff_hours, venue.change_cutoff_hours) if venue else (0, 0)
     )
@@ -103,7 +133,9 @@ def _settings_page(form: VenueSettingsForm, venue: Venue | None, action: str):
         "admin/venue_settings.html",
         form=form,
         venue=venue,
-        action=action,
+        action=action or url_for("admin.venue_settings"),
+        travel_form=travel_form,
+        travel_minutes=travel_minutes,
         max_cutoff_hours=MAX_CUTOFF_HOURS,
         max_hold_ttl_minutes=MAX_HOLD_TTL_MINUTES,
         max_travel_buffer_minutes=MAX_TRAVEL_BUFFER_MINUTES,

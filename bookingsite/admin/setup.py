@@ -17,6 +17,7 @@ from bookingsite.admin.forms import (
     AROUND_THE_CLOCK,
     MAX_CUTOFF_HOURS,
     MAX_PERIODS,
+    SET_HOURS,
     ActionForm,
     BlockForm,
     ExceptionForm,
@@ -44,8 +45,11 @@ from bookingsite.models import (
     ResourceKind,
     Service,
     ServiceVariant,
+    StaffShift,
+    Venue,
 )
 from bookingsite.setup_rules import free_slug
+from bookingsite.staff import remove_shift, set_shift, visiting_staff
 
 
 def venue_resource(resource_id: int) -> Resource:
@@ -254,27 +258,32 @@ def resource_hours(resource_id: int):
         return _hours_page(resource, _stored_hours_form(resource), ExceptionForm(formdata=None))
     form = HoursForm()
     action = request.form.get("action", SAVE)
-    notice = None
+    if action not in (SAVE, PREVIEW):
+        notice = _edit_in_place(form, action)
+        return _hours_page(resource, form, ExceptionForm(formdata=None), notice=notice)
+    if not form.validate_on_submit():
+        return _hours_page(resource, form, ExceptionForm(formdata=None), status=422)
+    if action == PREVIEW:
+        preview = preview_hours(resource, form.weekly, utcnow())
+        resource = venue_resource(resource_id)
+        return _hours_page(resource, form, ExceptionForm(formdata=None), preview=preview)
+    resource.weekly_hours = form.weekly
+    db.session.commit()
+    flash(_("The hours of %(name)s were saved.", name=resource.name), "success")
+    return redirect(url_for("admin.resource_hours", resource_id=resource.id))
+
+
+def _edit_in_place(form: HoursForm, action: str) -> str | None:
+    """The hours form's buttons that change the form, not the stored hours (copy Monday,
+    add a period); what to tell, if anything. Any other action is a bad request."""
     if action == COPY_MONDAY:
         form.copy_monday()
-        notice = _("Monday's hours were copied to Tuesday to Friday. Save to keep them.")
-    elif action.startswith(ADD_PREFIX) and action.removeprefix(ADD_PREFIX) in WEEKDAY_KEYS:
+        return _("Monday's hours were copied to Tuesday to Friday. Save to keep them.")
+    if action.startswith(ADD_PREFIX) and action.removeprefix(ADD_PREFIX) in WEEKDAY_KEYS:
         if not form.add_period(action.removeprefix(ADD_PREFIX)):
-            notice = _("A day has room for %(n)d periods at most.", n=MAX_PERIODS)
-    elif action not in (SAVE, PREVIEW):
-        abort(400)
-    elif form.validate_on_submit():
-        if action == PREVIEW:
-            preview = preview_hours(resource, form.weekly, utcnow())
-            resource = venue_resource(resource_id)
-            return _hours_page(resource, form, ExceptionForm(formdata=None), preview=preview)
-        resource.weekly_hours = form.weekly
-        db.session.commit()
-        flash(_("The hours of %(name)s were saved.", name=resource.name), "success")
-        return redirect(url_for("admin.resource_hours", resource_id=resource.id))
-    else:
-        return _hours_page(resource, form, ExceptionForm(formdata=None), status=422)
-    return _hours_page(resource, form, ExceptionForm(formdata=None), notice=notice)
+            return _("A day has room for %(n)d periods at most.", n=MAX_PERIODS)
+        return None
+    abort(400)
 
 
 def _hours_page(
@@ -288,6 +297,8 @@ def _hours_page(
     return render_template(
         "admin/resource_hours.html",
         resource=resource,
+        shifts=_shifts_elsewhere(resource),
+        weekday_names=list(zip(WEEKDAY_KEYS, weekday_names(), strict=True)),
         form=form,
         exception_form=exception_form,
         exceptions=exceptions,
@@ -299,6 +310,86 @@ def _hours_page(
         reason_text=reason_text,
         **context,
     ), status
+
+
+# Shifts at other venues -----------------------------------------------------------------
+
+
+def _shifts_elsewhere(resource: Resource) -> list[tuple[Venue, StaffShift | None]]:
+    """For a staff member: each other venue of the organisation, with its shift there."""
+    if not resource.is_staff:
+        return []
+    others = [v for v in g.venue.organisation.venues if v.id != g.venue.id]
+    return [(venue, resource.shift_at(venue.id)) for venue in others]
+
+
+def _shift_venue(resource: Resource, at_venue_id: int) -> Venue:
+    """Another venue of the organisation, where a staff member may have a shift."""
+    venue = db.session.get(Venue, at_venue_id)
+    if (
+        not resource.is_staff
+        or venue is None
+        or venue.id == g.venue.id
+        or venue.organisation_id != g.venue.organisation_id
+    ):
+        abort(404)
+    return venue
+
+
+@bp.route(
+    "/venues/<int:venue_id>/resources/<int:resource_id>/shifts/<int:at_venue_id>",
+    methods=["GET", "POST"],
+)
+def resource_shift(resource_id: int, at_venue_id: int):
+    """A staff member's hours at another venue: its services may then draw on it."""
+    resource = venue_resource(resource_id)
+    at = _shift_venue(resource, at_venue_id)
+    shift = resource.shift_at(at.id)
+    if request.method == "GET":
+        form = HoursForm(formdata=None)
+        form.fill(shift.weekly_hours if shift else {})
+        form.mode.data = SET_HOURS
+        return _shift_page(resource, at, form)
+    form = HoursForm()
+    form.mode.data = SET_HOURS  # a shift has hours; "around the clock" is not offered
+    action = request.form.get("action", SAVE)
+    if action != SAVE:
+        return _shift_page(resource, at, form, notice=_edit_in_place(form, action))
+    if not form.validate_on_submit():
+        return _shift_page(resource, at, form, status=422)
+    set_shift(resource, at, form.weekly)
+    db.session.commit()
+    flash(
+        _("The shifts of %(name)s at %(venue)s were saved.", name=resource.name, venue=at.name),
+        "success",
+    )
+    return redirect(url_for("admin.resource_hours", resource_id=resource.id))
+
+
+def _shift_page(resource: Resource, at: Venue, form: HoursForm, status: int = 200, **context):
+    return render_template(
+        "admin/resource_shift.html",
+        resource=resource,
+        at=at,
+        form=form,
+        actions={"save": SAVE, "copy_monday": COPY_MONDAY, "add": ADD_PREFIX},
+        max_periods=MAX_PERIODS,
+        **context,
+    ), status
+
+
+@bp.post("/venues/<int:venue_id>/resources/<int:resource_id>/shifts/<int:at_venue_id>/delete")
+def resource_shift_delete(resource_id: int, at_venue_id: int):
+    resource = venue_resource(resource_id)
+    at = _shift_venue(resource, at_venue_id)
+    if ActionForm().validate_on_submit():
+        remove_shift(resource, at.id)
+        db.session.commit()
+        flash(
+            _("%(name)s no longer works at %(venue)s.", name=resource.name, venue=at.name),
+            "success",
+        )
+    return redirect(url_for("admin.resource_hours", resource_id=resource.id))
 
 
 @bp.post("/venues/<int:venue_id>/resources/<int:resource_id>/exceptions")
@@ -390,21 +481,22 @@ def services():
 
 
 def _venue_resources() -> list[Resource]:
-    return list(
-        db.session.scalars(
-            sa.select(Resource).where(Resource.venue_id == g.venue.id).order_by(Resource.name)
-        )
+    """What a service of the venue may use: the venue's resources, then the staff of
+    other venues of the organisation with a shift here."""
+    own = db.session.scalars(
+        sa.select(Resource).where(Resource.venue_id == g.venue.id).order_by(Resource.name)
     )
+    return [*own, *visiting_staff(g.venue)]
 
 
 def _service_form(service: Service | None) -> ServiceForm:
     resources = _venue_resources()
     if request.method == "POST" or service is None:
-        form = ServiceForm(resources=resources)
+        form = ServiceForm(resources=resources, venue_id=g.venue.id)
         if request.method == "GET":
             form.variants.append_entry()
         return form
-    form = ServiceForm(obj=service, resources=resources)
+    form = ServiceForm(obj=service, resources=resources, venue_id=g.venue.id)
     form.duration_mode.data = service.duration_mode.value
     form.required_skills.data = ", ".join(service.required_skills or ())
     form.resources.data = [r.id for r in service.resources]

@@ -23,6 +23,7 @@ from bookingsite.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from bookingsite.staff import pair_times
 from bookingsite.webhooks.endpoints import disabled_text
 
 # An answer already in its JSON form, as the operation's response model would dump it.
@@ -75,6 +76,10 @@ def venue(row: Venue) -> s.VenueOut:
         cancel_cutoff_hours=row.cancel_cutoff_hours,
         change_cutoff_hours=row.change_cutoff_hours,
         active=row.active,
+        travel_times=[
+            s.TravelTimeOut(venue_id=other, minutes=minutes)
+            for other, minutes in sorted(pair_times(row.id).items())
+        ],
     )
 
 
@@ -91,6 +96,14 @@ def resource(row: Resource) -> s.ResourceOut:
         working_hours=row.weekly_hours,
         exceptions=row.hour_exceptions or {},
         active=row.active,
+        shifts=[
+            s.ShiftOut(
+                venue_id=shift.venue_id,
+                working_hours=shift.weekly_hours,
+                exceptions=shift.hour_exceptions or {},
+            )
+            for shift in row.shifts
+        ],
     )
 
 

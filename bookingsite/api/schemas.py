@@ -243,6 +243,21 @@ class VenueIn(Schema):
     )
 
 
+class TravelTimeIn(Schema):
+    venue_id: Id = Field(description="Another venue of the organisation.")
+    minutes: TravelBuffer | None = Field(
+        description="null: back to the longer of the two venues' travelBufferMinutes."
+    )
+
+
+class TravelTimeOut(Out):
+    venue_id: int
+    minutes: int
+
+
+TravelTimes = Annotated[list[TravelTimeIn], Field(max_length=100)]
+
+
 class VenueOut(Out):
     id: int
     name: str
@@ -261,9 +276,43 @@ class VenueOut(Out):
     cancel_cutoff_hours: int
     change_cutoff_hours: int
     active: bool
+    travel_times: list[TravelTimeOut] = Field(
+        description="Travel times set for a pair of this venue and another; between any "
+        "other two, staff keep the longer of the two venues' travelBufferMinutes."
+    )
 
 
 # --- resources --------------------------------------------------------------------------
+
+
+class ShiftIn(Schema):
+    venue_id: Id = Field(description="Another venue of the organisation than the member's own.")
+    working_hours: WorkingHours = Field(
+        description='{"mon": [["09:00", "18:00"]], ...} in that venue\'s zone.'
+    )
+    exceptions: Exceptions = Field(
+        default_factory=dict, description='{"2026-12-25": []} closes a day.'
+    )
+
+    _hours = field_validator("working_hours", "exceptions")(_check_hours)
+    _week = field_validator("working_hours")(_check_week)
+
+
+class ShiftOut(Out):
+    venue_id: int
+    working_hours: dict[str, list[list[str]]]
+    exceptions: dict[str, list[list[str]]]
+
+
+Shifts = Annotated[
+    list[ShiftIn],
+    Field(
+        max_length=50,
+        description="Staff members only: their hours at other venues of the organisation, "
+        "where the services of that venue may draw on them. Travel time between venues is "
+        "kept free between their bookings.",
+    ),
+]
 
 
 class ResourceIn(Schema):
@@ -282,6 +331,7 @@ class ResourceIn(Schema):
     exceptions: Exceptions = Field(
         default_factory=dict, description='{"2026-12-25": []} closes a day.'
     )
+    shifts: Shifts = Field(default_factory=list)
 
     _hours = field_validator("working_hours", "exceptions")(_check_hours)
     _week = field_validator("working_hours")(_check_week)
@@ -342,6 +392,11 @@ class VenuePatch(Patch):
         description="false retires the venue: it and its services are no longer listed or "
         "bookable, and its bookings stay as they are; true opens it again.",
     )
+    travel_times: TravelTimes | None = Field(
+        None,
+        description="The travel time between this venue and each venue named (others keep "
+        "theirs); minutes null sets a pair back to the longer of the two venues' own.",
+    )
 
 
 class ResourcePatch(Patch):
@@ -359,6 +414,7 @@ class ResourcePatch(Patch):
     working_hours: WorkingHours | None = None
     exceptions: Exceptions | None = None
     active: bool | None = None
+    shifts: Shifts | None = Field(None, description="Replaces every shift.")
 
     _hours = field_validator("working_hours", "exceptions")(_check_hours)
     _week = field_validator("working_hours")(_check_week)
@@ -381,6 +437,7 @@ class ResourceOut(Out):
     working_hours: dict[str, list[list[str]]] | None
     exceptions: dict[str, list[list[str]]]
     active: bool
+    shifts: list[ShiftOut]
 
 
 # Where a set-up rule's problem lands in a ResourceIn or ResourcePatch body.

@@ -118,8 +118,8 @@ class _Query:
         self, resource: Resource, lo: datetime, hi: datetime, *, staff: bool = False
     ) -> list[Busy]:
         """The resource's bookings and allocations, plus its recurring blocks around lo..hi.
-        For staff, a booking at another venue than the service's is widened by the travel
-        buffer on both sides."""
+        For staff, a booking at another venue than the service's is widened on both sides
+        by the travel time between the two venues."""
         key = (id(resource), staff)
         if key not in self._busy:
             self._busy[key] = self._read_busy(resource, staff)
@@ -136,15 +136,17 @@ class _Query:
 
     def _read_busy(self, resource: Resource, staff: bool) -> list[Busy]:
         policy = self.req.policy
-        travel, here = policy.travel_buffer, policy.venue_id
-        if not (staff and travel and here is not None):
+        if not (staff and policy.venue_id is not None and policy.longest_travel):
             return list(resource.busy)
-        return [
-            Busy(start - travel, end + travel, kind, venue)
-            if venue not in (None, here)
-            else Busy(start, end, kind, venue)
-            for start, end, kind, venue in resource.busy
-        ]
+        widened = []
+        for busy in resource.busy:
+            travel = policy.travel_from(busy.venue_id)
+            widened.append(
+                Busy(busy.start - travel, busy.end + travel, busy.kind, busy.venue_id)
+                if travel
+                else busy
+            )
+        return widened
 
     def starts(
         self, hours: WorkingHours, lo: datetime, hi: datetime, duration: timedelta, step: timedelta

@@ -209,12 +209,27 @@ class Policy:
     horizon: timedelta = timedelta(days=365)
     required_skills: frozenset[str] = frozenset()
     travel_buffer: timedelta = ZERO  # staff: the gap needed next to a booking at another venue
+    # ...next to a booking at each venue named here, where it differs from travel_buffer.
+    travel_buffers: Mapping[int, timedelta] = field(default_factory=dict, hash=False)
     venue_id: int | None = None  # the service's venue, to tell which bookings are elsewhere
 
     def __post_init__(self) -> None:
         for name in ("buffer_before", "buffer_after", "lead_time", "horizon", "travel_buffer"):
             if getattr(self, name) < ZERO:
                 raise ValueError(f"{name} cannot be negative")
+        if any(gap < ZERO for gap in self.travel_buffers.values()):
+            raise ValueError("travel_buffers cannot be negative")
+
+    def travel_from(self, venue_id: int | None) -> timedelta:
+        """The gap a staff member keeps next to a booking at `venue_id`: none at the
+        service's own venue (or an unknown one, a block)."""
+        if venue_id is None or venue_id == self.venue_id:
+            return ZERO
+        return self.travel_buffers.get(venue_id, self.travel_buffer)
+
+    @property
+    def longest_travel(self) -> timedelta:
+        return max((self.travel_buffer, *self.travel_buffers.values()))
 
     @property
     def buffers(self) -> timedelta:

@@ -30,7 +30,9 @@ from bookingsite.models import (
     Occupancy,
     Resource,
     Service,
+    Venue,
 )
+from bookingsite.staff import travel_times
 
 # Makes a named tuple from a tuple of its fields in C, without its Python __new__.
 _new_tuple = tuple.__new__
@@ -69,14 +71,20 @@ def _hours_from(
     )
 
 
-def working_hours(resource: Resource) -> engine.WorkingHours:
+def working_hours(resource: Resource, venue: Venue | None = None) -> engine.WorkingHours:
+    """The resource's hours at its own venue, or a staff member's shift at `venue`, in
+    that venue's zone (closed there without one)."""
+    weekly_hours, exceptions, zone = resource.weekly_hours, resource.hour_exceptions, resource.zone
+    if venue is not None and venue.id != resource.venue_id:
+        shift = resource.shift_at(venue.id)
+        weekly_hours = shift.weekly_hours if shift is not None else {}
+        exceptions = shift.hour_exceptions if shift is not None else {}
+        zone = venue.timezone
     weekly = None
-    if resource.weekly_hours is not None:
-        weekly = tuple(_stored(resource.weekly_hours.get(k, [])) for k in WEEKDAY_KEYS)
-    exceptions = tuple(
-        (day, _stored(periods)) for day, periods in (resource.hour_exceptions or {}).items()
-    )
-    return _hours_from(resource.zone, weekly, exceptions)
+    if weekly_hours is not None:
+        weekly = tuple(_stored(weekly_hours.get(k, [])) for k in WEEKDAY_KEYS)
+    dated = tuple((day, _stored(periods)) for day, periods in (exceptions or {}).items())
+    return _hours_from(zone, weekly, dated)
 
 
 def policy_for(service: Service) -> engine.Policy:
@@ -92,6 +100,8 @@ def policy_for(service: Service) -> engine.Policy:
         horizon=timedelta(days=service.horizon_days),
         required_skills=frozenset(service.required_skills or ()),
         travel_buffer=timedelta(minutes=service.venue.travel_buffer_minutes),
+        # Only staff keep travel time, and only services that need skills read staff.
+        travel_buffers=travel_times(service.venue_id) if service.required_skills else {},
         venue_id=service.venue_id,
     )
 
@@ -121,12 +131,13 @@ def _load_service(service_id: int) -> Service | None:
 
     PostgreSQL joins it all in one statement. SQLite would build the whole link table's
     join before picking this service's rows, so there the resources come by the link
-    table's index in a second statement."""
+    table's index in a second statement. Staff shifts at other venues come in one more.
+    (All of it once per set-up revision: load_service keeps the graph.)"""
     resources = (
         joinedload(Service.resources)
         if db.session.get_bind().dialect.name == "postgresql"
         else selectinload(Service.resources)
-    )
+    ).selectinload(Resource.shifts)
     service = db.session.get(
         Service,
         service_id,
@@ -299,8 +310,8 @@ def build_request(
         read_from, read_to = _whole_days(read_from, read_to, {r.zone for r in resources})
     reach_before, reach_after = policy.buffer_before, policy.buffer_after
     if staff:
-        reach_before += policy.travel_buffer
-        reach_after += policy.travel_buffer
+        reach_before += policy.longest_travel
+        reach_after += policy.longest_travel
     read_from, read_to = read_from - reach_before, read_to + reach_after
 
     ids = [r.id for r in resources]
@@ -311,7 +322,7 @@ def build_request(
         dialect = connection.dialect.name
         instants = _Instants(dialect)
         instant = instants.value
-        staff_ids = [r.id for r in staff] if policy.travel_buffer else []
+        staff_ids = [r.id for r in staff] if policy.longest_travel else []
         occupancies = _occupancies(
             dialect, travel=bool(staff_ids), excluding=bool(exclude_booking_ids)
         )
@@ -336,7 +347,7 @@ def build_request(
     def to_engine(resource: Resource) -> engine.Resource:
         return engine.Resource(
             id=resource.id,
-            hours=working_hours(resource),
+            hours=working_hours(resource, service.venue),
             capacity=resource.capacity,
             skills=frozenset(resource.skills or ()),
             venue_id=resource.venue_id,

@@ -15,7 +15,11 @@ Locking rules (PostgreSQL):
   being confirmed right now is that transaction's to decide, never expired under it;
 - a deadlock or serialisation failure is run again from the start (`_retrying`). Out of
   attempts, a deadlock while committing occupancies is a lost race between writers of
-  overlapping ranges (one of them got through): SLOT_TAKEN. Anywhere else: BUSY.
+  overlapping ranges (one of them got through): SLOT_TAKEN. Anywhere else: BUSY;
+- the constraint sees overlaps on one resource, not the travel time a staff member
+  shared between venues keeps between them: writers that may book such a member take a
+  transaction lock on it, in id order, before reading its busy time
+  (`_lock_shared_staff`), so the second reads what the first wrote.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -60,6 +64,8 @@ from bookingsite.models import (
 from bookingsite.webhooks import events as webhook_events
 
 ALTERNATIVES_SHOWN = 3
+# pg_advisory_xact_lock's first key for a shared staff member's lock (the second: its id).
+SHARED_STAFF_LOCK = 0x5354
 # The rule a manager overrides when moving a booking past the customer's deadline.
 CHANGE_CUTOFF = "change_cutoff"
 CONFLICT_REASONS = frozenset({engine.Reason.BOOKED, engine.Reason.BUFFER})
@@ -121,6 +127,20 @@ def _question(service: Service, request: HoldRequest) -> questions.Question:
     )
 
 
+def _lock_shared_staff(service: Service) -> None:
+    """On PostgreSQL, queue behind any other writer that may book one of the service's
+    staff members who also work at another venue (see the module's locking rules).
+    SQLite has one writer at a time already."""
+    shared = sorted(r.id for r in service.staff if r.shifts or r.venue_id != service.venue_id)
+    if not shared or db.session.get_bind().dialect.name != "postgresql":
+        return
+    for member_id in shared:
+        db.session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:kind, :member)"),
+            {"kind": SHARED_STAFF_LOCK, "member": member_id},
+        )
+
+
 def _plan(
     service: Service,
     request: HoldRequest,
@@ -130,6 +150,7 @@ def _plan(
 ) -> _Plan:
     """Settle the question, then check every availability rule for its range (leaving
     out `exclude_booking_ids`: a booking being moved does not stand in its own way)."""
+    _lock_shared_staff(service)
     question = _question(service, request)
     start = request.start
     end = request.end if question.duration is None else start + question.duration
@@ -720,12 +741,13 @@ def _reschedule(booking_id: int, start: datetime, end: datetime | None) -> Booki
     resources = {r.id: r for r in service.resources}
     place_id, *staff_ids = plan.resource_ids
     for member, part in zip(members, plan.parts, strict=True):
+        was = _whereabouts(member)
         member.start_at, member.end_at = part.start, part.end
         member.calendar_sequence += 1
         _reassign(member.occupancies, resources, place_id, staff_ids)
         for occupancy in member.occupancies:
             occupancy.start_at, occupancy.end_at = part.start - before, part.end + after
-        record_event(member, "reschedule", now)
+        record_event(member, "reschedule", now, **_change_fields(was, member))
     outbox.record(
         members,
         now,
@@ -801,6 +823,7 @@ def _move(
         resource_ids=[r.id for r in service.resources],
         within=engine.Interval(start - before, end + after),
     )
+    _lock_shared_staff(service)
     # The booking keeps its option and party; only its time and place are asked about.
     question = questions.Question(service, booking.variant, None, booking.guests, resource_id)
     req = question.request(start, end, now, exclude_booking_ids=frozenset({booking.id}))
@@ -814,6 +837,7 @@ def _move(
     if past_cutoff and override_reason is None:
         raise DomainError(errors.PAST_CHANGE_CUTOFF)
     previous = (booking.start_at, booking.end_at)
+    was = _whereabouts(booking)
     freed = webhook_events.occupied(booking)
     booking.start_at, booking.end_at = start, end
     _reassign(booking.occupancies, {r.id: r for r in service.resources}, resource_id, staff_ids)
@@ -828,6 +852,7 @@ def _move(
             reason.value if reason is not None else CHANGE_CUTOFF if past_cutoff else None
         ),
         note=override_reason or "",
+        **_change_fields(was, booking),
     )
     if booking.is_confirmed and previous != (start, end):
         booking.calendar_sequence += 1
@@ -894,3 +919,169 @@ def _reassign(
         for occupancy in rows:
             if occupancy.resource_id not in staying:
                 occupancy.resource = resources[next(newcomers)]
+
+
+# History: what a move or a reschedule changed ------------------------------------------
+
+
+def _resource_names(booking: Booking) -> str:
+    """The names of the resources a booking takes, place first, as written now."""
+    rows = sorted(booking.occupancies, key=lambda o: (o.resource.is_staff, o.resource.name))
+    return ", ".join(o.resource.name for o in rows)[:400]  # the column's length
+
+
+def _whereabouts(booking: Booking) -> tuple[datetime, datetime, str]:
+    return booking.start_at, booking.end_at, _resource_names(booking)
+
+
+def _change_fields(was: tuple[datetime, datetime, str], booking: Booking) -> dict[str, Any]:
+    """The from → to of a booking event: `was` (from `_whereabouts` before the change)
+    and where `booking` is now."""
+    start, end, names = was
+    return {
+        "previous_start_at": start,
+        "previous_end_at": end,
+        "previous_resources": names,
+        "new_start_at": booking.start_at,
+        "new_end_at": booking.end_at,
+        "new_resources": _resource_names(booking),
+    }
+
+
+# Bookings taken by phone ---------------------------------------------------------------
+
+# The history's word for a booking a manager took for a customer (channel admin).
+PHONE = "phone"
+
+
+def book_by_phone(
+    request: HoldRequest, *, manager_id: int | None, override_reason: str | None = None
+) -> Booking:
+    """A booking a manager takes for a customer (on the phone, at the desk): placed and
+    confirmed in one transaction, on channel `admin`, under the same rules as any hold;
+    the customer gets the usual confirmation, the venue its notice.
+
+    With an `override_reason` a manager may book outside the hours, the grid, the notice,
+    the horizon, a block or the capacity; the history records who, which rule and why.
+    Other bookings are never overruled: a taken time answers SLOT_TAKEN with the nearest
+    free starts, and the database's guard has the last word. Rentals by the day follow
+    their rules without override."""
+    override_reason = (override_reason or "").strip() or None
+    request = replace(request, channel=Channel.ADMIN, partner_id=None, client_address=None)
+    return _retrying(
+        lambda: _book_by_phone(request, manager_id, override_reason),
+        after_conflict=lambda: _book_by_phone(
+            request, manager_id, override_reason, clear_lapsed=True
+        ),
+    )
+
+
+def _book_by_phone(
+    request: HoldRequest,
+    manager_id: int | None,
+    override_reason: str | None,
+    *,
+    clear_lapsed: bool = False,
+) -> Booking:
+    begin_write(db.session())
+    now = utcnow()
+    service = load_service(request.service_id)
+    if service is None or not service.offered:
+        raise DomainError(errors.NOT_FOUND)
+    if request.start.tzinfo is None or (request.end is not None and request.end.tzinfo is None):
+        raise invalid("startTime", _("Give the time with its UTC offset."))
+    try:
+        plan, overridden = _plan(service, request, now), None
+    except DomainError as error:
+        if override_reason is None or error.kind != errors.SLOT_UNAVAILABLE:
+            raise
+        plan, overridden = _overridden_plan(service, request, now, error)
+    if clear_lapsed:
+        reach = engine.Interval(
+            plan.parts[0].start - timedelta(minutes=service.buffer_before_minutes),
+            plan.parts[-1].end + timedelta(minutes=service.buffer_after_minutes),
+        )
+        expire_lapsed(now, resource_ids=plan.resource_ids, within=reach)
+    bookings = _write_hold(service, request, plan, now)
+    for booking in bookings:
+        booking.status = BookingStatus.CONFIRMED
+        booking.confirmed_at = now
+        booking.hold_expires_at = None
+        record_event(
+            booking,
+            PHONE,
+            now,
+            manager_id=manager_id,
+            overridden_rule=overridden.value if overridden is not None else None,
+            note=override_reason or "",
+        )
+    outbox.record(
+        bookings, now, customer=MessageKind.BOOKING_CONFIRMED, venue=MessageKind.VENUE_NEW
+    )
+    webhook_events.booking_changed(WebhookEventType.BOOKING_CONFIRMED, bookings, now)
+    webhook_events.availability_of(bookings, now)
+    _commit_occupancies()
+    return bookings[0]
+
+
+def _overridden_plan(
+    service: Service, request: HoldRequest, now: datetime, refused: DomainError
+) -> tuple[_Plan, engine.Reason]:
+    """A manager's override of the rule the engine gave (`refused`): the same question
+    asked again with only other bookings and their buffers standing in the way, so that
+    the engine still chooses the place and the staff. Answers the plan and the rule
+    overridden; a time taken by another booking is refused as ever."""
+    if service.is_daily:
+        raise refused
+    question = _question(service, request)
+    start = request.start
+    end = request.end if question.duration is None else start + question.duration
+    real = question.request(start, end, now)
+    grid_duration = question.grid_duration
+    overridden = engine.why_not(
+        real, start, end, resource_id=request.resource_id, grid_duration=grid_duration
+    )
+    relaxed = _bookings_only(real, start)
+    reason = engine.why_not(
+        relaxed, start, end, resource_id=request.resource_id, grid_duration=grid_duration
+    )
+    slot = engine.pick(relaxed, start, end, grid_duration=grid_duration)
+    if reason is not None or slot is None or overridden is None:
+        raise _unavailable(reason or engine.Reason.BOOKED, question, start, end - start, now)
+    plan = _Plan(
+        (engine.Interval(start, end),),
+        (slot.resource_id, *slot.staff_ids),
+        question.variant,
+        question.guests,
+    )
+    return plan, overridden
+
+
+def _bookings_only(req: engine.Request, start: datetime) -> engine.Request:
+    """`req` with every rule a manager may override lifted: each resource open around
+    the clock, unblocked and big enough; any minute a start; no notice or horizon. What
+    is left in the way is other bookings, with their buffers."""
+
+    def lifted(resource: engine.Resource) -> engine.Resource:
+        return replace(
+            resource,
+            hours=engine.WorkingHours(resource.hours.zone),
+            capacity=max(resource.capacity, req.guests),
+            busy=tuple(b for b in resource.busy if b.kind is not engine.BusyKind.ALLOCATION),
+            recurring_blocks=(),
+        )
+
+    now = min(req.now, start)
+    policy = replace(
+        req.policy,
+        grid=engine.Grid(alignment_minutes=1, step_minutes=1),
+        lead_time=timedelta(0),
+        horizon=max(req.policy.horizon, start - now + timedelta(days=1)),
+    )
+    return replace(
+        req,
+        places=tuple(map(lifted, req.places)),
+        staff=tuple(map(lifted, req.staff)),
+        policy=policy,
+        now=now,
+    )

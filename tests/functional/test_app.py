@@ -45,12 +45,12 @@ def test_without_frozen_now_the_clock_is_the_system_clock(monkeypatch, tmp_path)
     assert isinstance(app.extensions["bookingsite.clock"], SystemClock)
 
 
-def test_demo_seeds_four_venues_once(app):
+def test_demo_seeds_five_venues_once(app):
     runner = app.test_cli_runner()
-    assert "Seeded 4 demo venues" in runner.invoke(args=["demo"]).output
+    assert "Seeded 5 demo venues" in runner.invoke(args=["demo"]).output
     assert "already has venues" in runner.invoke(args=["demo", "--if-empty"]).output
-    assert db.session.scalar(sa.select(sa.func.count(Venue.id))) == 4
-    assert db.session.scalar(sa.select(sa.func.count(Manager.id))) == 6
+    assert db.session.scalar(sa.select(sa.func.count(Venue.id))) == 5
+    assert db.session.scalar(sa.select(sa.func.count(Manager.id))) == 7
 
 
 def test_partners_create_prints_the_key_alone_on_the_last_line(app):
@@ -96,9 +96,9 @@ def test_setup_upgrades_and_seeds_an_empty_database(tmp_path):
         }
     )
     result = app.test_cli_runner().invoke(args=["setup"])
-    assert "Seeded 4 demo venues" in result.output, result.output
+    assert "Seeded 5 demo venues" in result.output, result.output
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(Venue.id))) == 4
+        assert db.session.scalar(sa.select(sa.func.count(Venue.id))) == 5
         db.engine.dispose()
 
 

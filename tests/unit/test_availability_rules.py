@@ -471,6 +471,37 @@ def test_rule_6_qualified_staff_on_shift_and_free(
     assert all(s.resource_id == 10 for s in slots)
 
 
+def test_each_other_venue_keeps_its_own_travel_time() -> None:
+    """Busy at venue 7 (a pair's own 90 minutes) and at venue 8 (the default 30):
+    a booking here keeps each one's own gap, exactly, at both ends."""
+    member = make_resource(
+        1,
+        skills=frozenset({"massage"}),
+        busy=(
+            booking(utc(2026, 3, 2, 7), utc(2026, 3, 2, 8), venue_id=7),
+            booking(utc(2026, 3, 2, 13), utc(2026, 3, 2, 14), venue_id=8),
+        ),
+    )
+    req = make_request(
+        make_resource(10),
+        staff=(member,),
+        policy=policy(
+            required_skills=frozenset({"massage"}),
+            grid=Grid(step_minutes=30),
+            travel_buffer=minutes(30),
+            travel_buffers={7: minutes(90)},
+            venue_id=5,
+        ),
+    )
+    slots = find_slots(req, span(utc(2026, 3, 2, 8), utc(2026, 3, 2, 14)), HOUR)
+    assert [f"{s.start:%H:%M}" for s in slots] == ["09:30", "10:00", "10:30", "11:00", "11:30"]
+
+
+def test_policy_refuses_a_negative_travel_time() -> None:
+    with pytest.raises(ValueError):
+        policy(travel_buffers={7: minutes(-1)})
+
+
 def test_staff_is_ignored_when_no_skill_is_required() -> None:
     req = make_request(
         ROOM,

@@ -44,6 +44,7 @@ from bookingsite.setup_rules import (
     resource_problems,
     service_problems,
 )
+from bookingsite.staff import remove_shift, set_shift, set_travel_time
 
 SETUP = "Set-up"
 SLUG_ATTEMPTS = 5
@@ -66,6 +67,35 @@ def _add_with_slug(build: Callable[[str], Row], name: str, slugs: sa.Select) -> 
         except sa.exc.IntegrityError:
             if attempt == SLUG_ATTEMPTS or slug not in set(db.session.scalars(slugs)):
                 raise
+
+
+def _set_shifts(resource: Resource, shifts: Sequence[s.ShiftIn]) -> None:
+    """The staff member's shifts, all of them: each at another venue of its organisation
+    that the key reaches (else RULE_BROKEN on shifts)."""
+    if shifts and not resource.is_staff:
+        raise broken("shifts", _("Only staff members work shifts at other venues."))
+    venue_ids = [shift.venue_id for shift in shifts]
+    if len(set(venue_ids)) != len(venue_ids):
+        raise broken("shifts", _("Give each venue one shift."))
+    venues = {v.id: v for v in _organisation_venues(resource.venue, venue_ids, "shifts")}
+    if resource.venue_id in venues:
+        raise broken("shifts", _("A staff member's hours at its own venue are its working hours."))
+    for gone in [kept.venue_id for kept in resource.shifts if kept.venue_id not in venues]:
+        remove_shift(resource, gone)
+    for shift in shifts:
+        set_shift(resource, venues[shift.venue_id], shift.working_hours, shift.exceptions)
+
+
+def _organisation_venues(venue: Venue, ids: Sequence[int], field: str) -> list[Venue]:
+    """The venues of `ids`: of `venue`'s organisation and reached by the key with the
+    operation's scope (else RULE_BROKEN on `field`)."""
+    reached = access.venue_ids()
+    venues = db.session.scalars(
+        sa.select(Venue).where(Venue.id.in_(ids), Venue.organisation_id == venue.organisation_id)
+    ).all()
+    if len(venues) != len(set(ids)) or not {v.id for v in venues} <= reached:
+        raise broken(field, _("Name venues of the same organisation that this key manages."))
+    return list(venues)
 
 
 def _check_resource(kind: ResourceKind, skills: Collection[str]) -> None:
@@ -198,6 +228,13 @@ def patch_venue(venue_id: int, body: s.VenuePatch, query: s.DeactivationQuery) -
     venue = access.venue(venue_id)
     _refuse_unconfirmed_deactivation(venue.active, body, query, venue_id=venue.id)
     _copy_sent(venue, body, VENUE_COLUMNS)
+    if body.travel_times is not None:
+        named = [t.venue_id for t in body.travel_times]
+        if venue.id in named or len(set(named)) != len(named):
+            raise broken("travelTimes", _("Name each other venue once."))
+        others = {v.id: v for v in _organisation_venues(venue, named, "travelTimes")}
+        for travel in body.travel_times:
+            set_travel_time(venue, others[travel.venue_id], travel.minutes)
     db.session.commit()
     return present.venue(venue)
 
@@ -233,6 +270,7 @@ def create_resource(body: s.ResourceIn) -> s.ResourceOut:
         hour_exceptions=_exceptions(body.exceptions),
     )
     db.session.add(resource)
+    _set_shifts(resource, body.shifts)
     db.session.commit()
     return present.resource(resource)
 
@@ -308,6 +346,10 @@ def patch_resource(
         resource.weekly_hours = _hours(body.working_hours)
     if "exceptions" in sent:
         resource.hour_exceptions = _exceptions(body.exceptions)
+    if body.shifts is not None:
+        _set_shifts(resource, body.shifts)
+    elif resource.shifts and not resource.is_staff:
+        raise broken("kind", _("Only staff members work shifts at other venues."))
     db.session.commit()
     return present.resource(resource)
 
@@ -358,14 +400,18 @@ def _new_service(
 
 
 def _venue_resources(venue_id: int, ids: Sequence[int]) -> Sequence[Resource]:
-    """The resources of `ids`, all of the venue's (else 422 on resourceIds)."""
+    """The resources of `ids`: the venue's, or staff members with a shift there (else
+    RULE_BROKEN on resourceIds)."""
     resources = db.session.scalars(
-        sa.select(Resource)
-        .where(Resource.id.in_(ids), Resource.venue_id == venue_id)
-        .order_by(Resource.id)
+        sa.select(Resource).where(Resource.id.in_(ids)).order_by(Resource.id)
     ).all()
-    if len(resources) != len(set(ids)):
-        raise broken("resourceIds", _("Every resource must belong to the venue."))
+    if len(resources) != len(set(ids)) or not all(
+        r.works_at(venue_id) if r.is_staff else r.venue_id == venue_id for r in resources
+    ):
+        raise broken(
+            "resourceIds",
+            _("Every resource must belong to the venue, or be a staff member with a shift there."),
+        )
     return resources
 
 

@@ -30,9 +30,9 @@ def upgrade():
         sa.PrimaryKeyConstraint("id"),
     )
     op.bulk_insert(table, [{"id": 1, "value": random.randrange(10**9)}])
-    setup_revision.install(op.get_bind(), setup_revision.SETUP_TABLES)
+    setup_revision.install(op.get_bind(), setup_revision.FIRST_SETUP_TABLES)
 
 
 def downgrade():
-    setup_revision.uninstall(op.get_bind(), setup_revision.SETUP_TABLES)
+    setup_revision.uninstall(op.get_bind(), setup_revision.FIRST_SETUP_TABLES)
     op.drop_table("setup_revision")

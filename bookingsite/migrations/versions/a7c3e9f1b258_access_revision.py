@@ -20,13 +20,16 @@ branch_labels = None
 depends_on = None
 
 
+WATCHED_THEN = setup_revision.FIRST_SETUP_TABLES | setup_revision.ACCESS_TABLES
+
+
 def upgrade():
     bind = op.get_bind()
-    setup_revision.uninstall(bind, setup_revision.SETUP_TABLES)
-    setup_revision.install(bind, setup_revision.WATCHED_TABLES)
+    setup_revision.uninstall(bind, setup_revision.FIRST_SETUP_TABLES)
+    setup_revision.install(bind, WATCHED_THEN)
 
 
 def downgrade():
     bind = op.get_bind()
-    setup_revision.uninstall(bind, setup_revision.WATCHED_TABLES)
-    setup_revision.install(bind, setup_revision.SETUP_TABLES)
+    setup_revision.uninstall(bind, WATCHED_THEN)
+    setup_revision.install(bind, setup_revision.FIRST_SETUP_TABLES)

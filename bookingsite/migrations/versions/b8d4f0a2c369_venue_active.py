@@ -34,6 +34,6 @@ def downgrade():
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
         # Batch mode rebuilt the table without the set-up revision's triggers.
-        venues = {"venues": setup_revision.SETUP_TABLES["venues"]}
+        venues = {"venues": setup_revision.FIRST_SETUP_TABLES["venues"]}
         setup_revision.uninstall(bind, venues)
         setup_revision.install(bind, venues)

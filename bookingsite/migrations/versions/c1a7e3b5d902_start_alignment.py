@@ -43,5 +43,5 @@ def _restore_setup_revision_triggers() -> None:
     on it go with the old table: install them again (PostgreSQL alters in place)."""
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
-        setup_revision.uninstall(bind, setup_revision.SETUP_TABLES)
-        setup_revision.install(bind, setup_revision.SETUP_TABLES)
+        setup_revision.uninstall(bind, setup_revision.FIRST_SETUP_TABLES)
+        setup_revision.install(bind, setup_revision.FIRST_SETUP_TABLES)

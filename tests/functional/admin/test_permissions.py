@@ -24,13 +24,16 @@ from bookingsite.models import (
     MessageStatus,
     Partner,
     PartnerGrant,
+    Resource,
+    ResourceKind,
     Role,
+    Venue,
     WebhookDelivery,
     WebhookDeliveryStatus,
     WebhookEndpoint,
     WebhookEvent,
 )
-from tests.factories import make_organisation, make_venue
+from tests.factories import make_organisation, make_resource, make_venue
 from tests.functional.admin.conftest import World, log_in, url
 
 OPEN = {"admin.login", "admin.forgot_password", "admin.password_reset", "admin.invitation"}
@@ -122,6 +125,24 @@ def invitation_of(world: World) -> LoginLink:
     return found
 
 
+def shift_of(world: World) -> tuple[int, int]:
+    """A staff member of the world's venue, and a sibling venue of the organisation
+    where it may work a shift."""
+    sibling = db.session.scalar(sa.select(Venue).where(Venue.slug == f"{world.venue.slug}-sibling"))
+    if sibling is None:
+        sibling = make_venue(
+            slug=f"{world.venue.slug}-sibling", organisation=world.venue.organisation
+        )
+    member = db.session.scalar(
+        sa.select(Resource).where(
+            Resource.venue_id == world.venue.id, Resource.kind == ResourceKind.STAFF
+        )
+    )
+    if member is None:
+        member = make_resource(world.venue, name="Shared therapist", kind=ResourceKind.STAFF)
+    return member.id, sibling.id
+
+
 def values_for(rule, world: World) -> dict:
     block = world.room.allocations[0] if world.room.allocations else Allocation(id=0)
     known = {
@@ -142,6 +163,8 @@ def values_for(rule, world: World) -> dict:
         known["invitation_id"] = invitation_of(world).id
     if "partner_id" in rule.arguments:
         known["partner_id"] = partner_of(world).id
+    if "at_venue_id" in rule.arguments:
+        known["resource_id"], known["at_venue_id"] = shift_of(world)
     missing = set(rule.arguments) - set(known)
     assert not missing, f"{rule.endpoint}: add {missing} to values_for"
     return {name: known[name] for name in rule.arguments}

@@ -40,7 +40,9 @@ def test_day_view_shows_each_kind_distinctly(admin, world):
     assert "Ada Lovelace" in html and "Maintenance" in html and "On hold" in html
     # 10:00-11:00 local on a 24-hour day: 10/24 of the width from the left.
     assert re.search(r'seg-booking" style="left: 41.6667%; width: 4.1667%"', html)
-    assert url("admin.booking_detail", venue_id=world.venue.id, booking_id=world.booking.id) in html
+    # A booking opens its panel on the timeline (move, cancel, a link to its page).
+    panel = url("admin.timeline_booking", venue_id=world.venue.id, booking_id=world.booking.id)
+    assert f'href="{panel}?' in html
 
 
 def test_expired_holds_and_cancelled_bookings_are_not_shown(admin, world, clock):

@@ -54,6 +54,7 @@ def test_resource_create_read_patch(api: Api, venue_id: int) -> None:
         "workingHours": HOURS,
         "exceptions": {"2026-12-25": []},
         "active": True,
+        "shifts": [],
     }
     assert api.get(f"/v1/resources/{resource['id']}").get_json() == resource
     assert api.get("/v1/resources", venueId=venue_id).get_json() == {

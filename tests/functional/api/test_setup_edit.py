@@ -291,7 +291,11 @@ def test_options_keep_their_ids_and_booked_ones_stay(api: Api, ids: dict) -> Non
         ({"active": None}, "active", "This field cannot be null."),
         ({"variants": None}, "variants", "This field cannot be null."),
         ({"resourceIds": []}, "resourceIds", "At least 1 needed."),
-        ({"resourceIds": [999_999]}, "resourceIds", "Every resource must belong to the venue."),
+        (
+            {"resourceIds": [999_999]},
+            "resourceIds",
+            "Every resource must belong to the venue, or be a staff member with a shift there.",
+        ),
         ({"bufferAfterMinutes": -1}, "bufferAfterMinutes", "Must be at least 0."),
         ({"gridAlignmentMinutes": 0}, "gridAlignmentMinutes", "Must be at least 1."),
         (
