@@ -323,6 +323,173 @@ def uninstall(connection: Connection, tables: Collection[str] = WATCHED_TABLES) 
             connection.exec_driver_sql(statement)
 
 
+# --- staff shared between venues --------------------------------------------------------
+
+# A staff member with shifts at other venues (seed 002) is busy at all of them: each row
+# the triggers above write for it (at its own venue) is written again for every venue
+# where it has a shift, and a shift's own change is recorded at its venue, open-ended.
+# Triggers of their own, with a prefix of their own, installed with the shifts table.
+SHIFTS_PREFIX = "availability_shifts_"
+SHIFTS_SQLITE_TRIGGERS = {
+    "occupancies": ("insert", "update", "delete"),
+    "allocations": ("insert", "update", "delete"),
+    "resources": ("update",),
+    "staff_shifts": ("insert", "update", "delete"),
+}
+SHIFTS_PG_TRIGGER = "availability_shifts_record"
+
+
+def _shift_rows(txid: str, now: str, resource: str, start: str, end: str, where: str) -> str:
+    return (
+        "INSERT INTO availability_changes"
+        " (txid, venue_id, resource_id, service_id, start_at, end_at, created_at)"
+        f" SELECT {txid}, s.venue_id, s.resource_id, NULL, {start}, {end}, {now}"
+        f" FROM staff_shifts s WHERE s.resource_id = {resource} AND ({where});"
+    )
+
+
+def _shift_row(txid: str, now: str, from_now: str, row: str, where: str = "1 = 1") -> str:
+    return (
+        "INSERT INTO availability_changes"
+        " (txid, venue_id, resource_id, service_id, start_at, end_at, created_at)"
+        f" SELECT {txid}, {row}.venue_id, {row}.resource_id, NULL, {from_now}, NULL, {now}"
+        f" WHERE {where};"
+    )
+
+
+# A shift changed at its venue: one row there (and one at the venue it left, if it moved).
+_SHIFT_MOVED = "OLD.venue_id <> NEW.venue_id"
+
+
+def _sqlite_shifts(resource: str, start: str, end: str, where: str = "1") -> str:
+    return _shift_rows("0", _SQLITE_NOW, resource, start, end, where)
+
+
+SHIFTS_SQLITE_INSTALL: dict[str, tuple[str, ...]] = {
+    "occupancies": (
+        f"CREATE TRIGGER {SHIFTS_PREFIX}occupancies_insert AFTER INSERT ON occupancies"
+        f" WHEN NEW.active BEGIN {_sqlite_shifts('NEW.resource_id', 'NEW.start_at', 'NEW.end_at')}"
+        " END",
+        f"CREATE TRIGGER {SHIFTS_PREFIX}occupancies_delete AFTER DELETE ON occupancies"
+        f" WHEN OLD.active BEGIN {_sqlite_shifts('OLD.resource_id', 'OLD.start_at', 'OLD.end_at')}"
+        " END",
+        f"CREATE TRIGGER {SHIFTS_PREFIX}occupancies_update"
+        " AFTER UPDATE OF active, resource_id, start_at, end_at ON occupancies"
+        f" WHEN (OLD.active OR NEW.active) AND ({_OCCUPANCY_MOVED}) BEGIN "
+        + _sqlite_shifts("OLD.resource_id", "OLD.start_at", "OLD.end_at", where="OLD.active")
+        + " "
+        + _sqlite_shifts("NEW.resource_id", "NEW.start_at", "NEW.end_at", where="NEW.active")
+        + " END",
+    ),
+    "allocations": tuple(
+        f"CREATE TRIGGER {SHIFTS_PREFIX}allocations_{event} AFTER {event.upper()} ON allocations"
+        " BEGIN "
+        + " ".join(
+            _sqlite_shifts(f"{row}.resource_id", f"{row}.start_at", _allocation_end(row))
+            for row in rows
+        )
+        + " END"
+        for event, rows in (("insert", ("NEW",)), ("update", ("OLD", "NEW")), ("delete", ("OLD",)))
+    ),
+    "resources": (
+        f"CREATE TRIGGER {SHIFTS_PREFIX}resources_update"
+        f" AFTER UPDATE OF {_RESOURCE_COLUMNS} ON resources BEGIN "
+        + _sqlite_shifts("NEW.id", _SQLITE_FROM_NOW, "NULL")
+        + " END",
+    ),
+    "staff_shifts": tuple(
+        f"CREATE TRIGGER {SHIFTS_PREFIX}staff_shifts_{event} AFTER {event.upper()} ON staff_shifts"
+        " BEGIN "
+        + " ".join(
+            _shift_row("0", _SQLITE_NOW, _SQLITE_FROM_NOW, row, where) for row, where in rows
+        )
+        + " END"
+        for event, rows in (
+            ("insert", (("NEW", "1 = 1"),)),
+            ("update", (("OLD", _SHIFT_MOVED), ("NEW", "1 = 1"))),
+            ("delete", (("OLD", "1 = 1"),)),
+        )
+    ),
+}
+
+
+def _pg_shifts(resource: str, start: str, end: str) -> str:
+    return _shift_rows(_PG_TXID, "now()", resource, start, end, "true")
+
+
+_PG_SHIFT_FUNCTIONS = {
+    "occupancies": (
+        "IF TG_OP = 'DELETE' THEN"
+        "  IF OLD.active THEN "
+        + _pg_shifts("OLD.resource_id", "OLD.start_at", "OLD.end_at")
+        + "  END IF;"
+        " ELSIF TG_OP = 'INSERT' THEN"
+        "  IF NEW.active THEN "
+        + _pg_shifts("NEW.resource_id", "NEW.start_at", "NEW.end_at")
+        + "  END IF;"
+        " ELSIF (OLD.active, OLD.resource_id, OLD.start_at, OLD.end_at)"
+        "  IS DISTINCT FROM (NEW.active, NEW.resource_id, NEW.start_at, NEW.end_at) THEN"
+        "  IF OLD.active THEN "
+        + _pg_shifts("OLD.resource_id", "OLD.start_at", "OLD.end_at")
+        + "  END IF;"
+        "  IF NEW.active THEN "
+        + _pg_shifts("NEW.resource_id", "NEW.start_at", "NEW.end_at")
+        + "  END IF;"
+        " END IF;"
+    ),
+    "allocations": (
+        "IF TG_OP <> 'INSERT' THEN "
+        + _pg_shifts("OLD.resource_id", "OLD.start_at", _pg_allocation_end("OLD"))
+        + " END IF;"
+        " IF TG_OP <> 'DELETE' THEN "
+        + _pg_shifts("NEW.resource_id", "NEW.start_at", _pg_allocation_end("NEW"))
+        + " END IF;"
+    ),
+    "resources": _pg_shifts("NEW.id", _PG_FROM_NOW, "NULL"),
+    "staff_shifts": (
+        "IF TG_OP = 'DELETE' THEN "
+        + _shift_row(_PG_TXID, "now()", _PG_FROM_NOW, "OLD")
+        + " ELSIF TG_OP = 'UPDATE' THEN "
+        + _shift_row(_PG_TXID, "now()", _PG_FROM_NOW, "OLD", _SHIFT_MOVED)
+        + " END IF;"
+        " IF TG_OP <> 'DELETE' THEN "
+        + _shift_row(_PG_TXID, "now()", _PG_FROM_NOW, "NEW")
+        + " END IF;"
+    ),
+}
+_PG_SHIFT_EVENTS = _PG_EVENTS | {"staff_shifts": "INSERT OR UPDATE OR DELETE"}
+
+
+def install_shifts(connection: Connection) -> None:
+    """The shared staff triggers (the migration that added shifts)."""
+    for table in SHIFTS_SQLITE_TRIGGERS:
+        if connection.dialect.name == "postgresql":
+            statements = (
+                _pg_function(f"{SHIFTS_PREFIX}{table}", _PG_SHIFT_FUNCTIONS[table]),
+                f"CREATE TRIGGER {SHIFTS_PG_TRIGGER} AFTER {_PG_SHIFT_EVENTS[table]} ON {table}"
+                f" FOR EACH ROW EXECUTE FUNCTION {SHIFTS_PREFIX}{table}()",
+            )
+        else:
+            statements = SHIFTS_SQLITE_INSTALL[table]
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+
+
+def uninstall_shifts(connection: Connection) -> None:
+    for table, events in SHIFTS_SQLITE_TRIGGERS.items():
+        if connection.dialect.name == "postgresql":
+            statements = (
+                f"DROP TRIGGER IF EXISTS {SHIFTS_PG_TRIGGER} ON {table}",
+                f"DROP FUNCTION IF EXISTS {SHIFTS_PREFIX}{table}()",
+            )
+        else:
+            statements = tuple(
+                f"DROP TRIGGER IF EXISTS {SHIFTS_PREFIX}{table}_{event}" for event in events
+            )
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+
+
 # --- reading ----------------------------------------------------------------------------
 
 

@@ -266,3 +266,21 @@ def test_negative_control_without_the_lock_both_writers_get_through(
     monkeypatch.setattr(service, "_lock_shared_staff", lambda svc: None)
     outcomes = _interleave(app, spas, monkeypatch, locked=False)
     assert outcomes == Counter({"hotel ok": 1, "marais ok": 1})
+
+
+def test_the_feed_of_each_venue_a_therapist_works_at_records_her_time(spas):
+    """A partner following the Marais' feed hears of Claire's booking at the hotel (her
+    time there changed too), and of her shift there changing."""
+    from tests.integration.test_availability_changes import changes, head
+
+    marais_before = head(spas.marais.id)
+    booked = spas.book(spas.at_hotel, paris("2026-03-05", "10:00"))
+    found, after = changes(spas.marais.id, marais_before)
+    assert [(c.resource_id, c.start, c.end) for c in found] == [
+        (spas.claire.id, booked.start_at, booked.end_at)
+    ]
+    assert spas.at_marais.id in found[0].service_ids
+    set_shift(spas.claire, spas.marais, {"mon": [["10:00", "12:00"]]})
+    db.session.commit()
+    shifted, _ = changes(spas.marais.id, after)
+    assert [(c.resource_id, c.end) for c in shifted] == [(spas.claire.id, None)]

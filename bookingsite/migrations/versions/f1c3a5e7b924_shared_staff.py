@@ -10,7 +10,7 @@ Create Date: 2026-12-07 12:10:00
 import sqlalchemy as sa
 from alembic import op
 
-from bookingsite import setup_revision
+from bookingsite import availability_changes, setup_revision
 
 revision = "f1c3a5e7b924"
 down_revision = "e3b8d0f2a461"
@@ -58,9 +58,12 @@ def upgrade() -> None:
     op.create_index("ix_travel_times_second_venue_id", "travel_times", ["second_venue_id"])
     # A process keeps a service's staff and their shifts while the revision stands.
     setup_revision.install(op.get_bind(), setup_revision.SHARED_STAFF_TABLES)
+    # A shared member's changes reach the feed of each venue it works at.
+    availability_changes.install_shifts(op.get_bind())
 
 
 def downgrade() -> None:
+    availability_changes.uninstall_shifts(op.get_bind())
     # Dropping a table drops its triggers.
     op.drop_table("travel_times")
     op.drop_table("staff_shifts")
