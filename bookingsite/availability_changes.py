@@ -41,7 +41,7 @@ The rows stay: the feed keeps the whole history (a venue's deletion removes its 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -228,35 +228,31 @@ def _pg_allocation_end(row: str) -> str:
     return f"CASE WHEN {_RECURRING.format(row=row)} THEN NULL ELSE {row}.end_at END"
 
 
-_PG_FUNCTIONS = {
+def _pg_occupancy_body(record: Callable[[str, str, str], str]) -> str:
+    """`record` an occupancy's range as it blocked and as it blocks now, if either."""
+    old = record("OLD.resource_id", "OLD.start_at", "OLD.end_at")
+    new = record("NEW.resource_id", "NEW.start_at", "NEW.end_at")
     # Nested IFs: OLD is null on INSERT and NEW on DELETE, and OR does not short-circuit.
-    "occupancies": (
-        "IF TG_OP = 'DELETE' THEN"
-        "  IF OLD.active THEN "
-        + _pg_record("OLD.resource_id", "OLD.start_at", "OLD.end_at")
-        + "  END IF;"
-        " ELSIF TG_OP = 'INSERT' THEN"
-        "  IF NEW.active THEN "
-        + _pg_record("NEW.resource_id", "NEW.start_at", "NEW.end_at")
-        + "  END IF;"
+    return (
+        f"IF TG_OP = 'DELETE' THEN  IF OLD.active THEN {old}  END IF;"
+        f" ELSIF TG_OP = 'INSERT' THEN  IF NEW.active THEN {new}  END IF;"
         " ELSIF (OLD.active, OLD.resource_id, OLD.start_at, OLD.end_at)"
         "  IS DISTINCT FROM (NEW.active, NEW.resource_id, NEW.start_at, NEW.end_at) THEN"
-        "  IF OLD.active THEN "
-        + _pg_record("OLD.resource_id", "OLD.start_at", "OLD.end_at")
-        + "  END IF;"
-        "  IF NEW.active THEN "
-        + _pg_record("NEW.resource_id", "NEW.start_at", "NEW.end_at")
-        + "  END IF;"
+        f"  IF OLD.active THEN {old}  END IF;"
+        f"  IF NEW.active THEN {new}  END IF;"
         " END IF;"
-    ),
-    "allocations": (
-        "IF TG_OP <> 'INSERT' THEN "
-        + _pg_record("OLD.resource_id", "OLD.start_at", _pg_allocation_end("OLD"))
-        + " END IF;"
-        " IF TG_OP <> 'DELETE' THEN "
-        + _pg_record("NEW.resource_id", "NEW.start_at", _pg_allocation_end("NEW"))
-        + " END IF;"
-    ),
+    )
+
+
+def _pg_allocation_body(record: Callable[[str, str, str], str]) -> str:
+    old = record("OLD.resource_id", "OLD.start_at", _pg_allocation_end("OLD"))
+    new = record("NEW.resource_id", "NEW.start_at", _pg_allocation_end("NEW"))
+    return f"IF TG_OP <> 'INSERT' THEN {old} END IF; IF TG_OP <> 'DELETE' THEN {new} END IF;"
+
+
+_PG_FUNCTIONS = {
+    "occupancies": _pg_occupancy_body(_pg_record),
+    "allocations": _pg_allocation_body(_pg_record),
     "resources": _pg_record("NEW.id", _PG_FROM_NOW, "NULL"),
     "services": _pg_record_service("NEW.id"),
     "service_variants": (
@@ -418,33 +414,8 @@ def _pg_shifts(resource: str, start: str, end: str) -> str:
 
 
 _PG_SHIFT_FUNCTIONS = {
-    "occupancies": (
-        "IF TG_OP = 'DELETE' THEN"
-        "  IF OLD.active THEN "
-        + _pg_shifts("OLD.resource_id", "OLD.start_at", "OLD.end_at")
-        + "  END IF;"
-        " ELSIF TG_OP = 'INSERT' THEN"
-        "  IF NEW.active THEN "
-        + _pg_shifts("NEW.resource_id", "NEW.start_at", "NEW.end_at")
-        + "  END IF;"
-        " ELSIF (OLD.active, OLD.resource_id, OLD.start_at, OLD.end_at)"
-        "  IS DISTINCT FROM (NEW.active, NEW.resource_id, NEW.start_at, NEW.end_at) THEN"
-        "  IF OLD.active THEN "
-        + _pg_shifts("OLD.resource_id", "OLD.start_at", "OLD.end_at")
-        + "  END IF;"
-        "  IF NEW.active THEN "
-        + _pg_shifts("NEW.resource_id", "NEW.start_at", "NEW.end_at")
-        + "  END IF;"
-        " END IF;"
-    ),
-    "allocations": (
-        "IF TG_OP <> 'INSERT' THEN "
-        + _pg_shifts("OLD.resource_id", "OLD.start_at", _pg_allocation_end("OLD"))
-        + " END IF;"
-        " IF TG_OP <> 'DELETE' THEN "
-        + _pg_shifts("NEW.resource_id", "NEW.start_at", _pg_allocation_end("NEW"))
-        + " END IF;"
-    ),
+    "occupancies": _pg_occupancy_body(_pg_shifts),
+    "allocations": _pg_allocation_body(_pg_shifts),
     "resources": _pg_shifts("NEW.id", _PG_FROM_NOW, "NULL"),
     "staff_shifts": (
         "IF TG_OP = 'DELETE' THEN "
