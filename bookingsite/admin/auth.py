@@ -117,9 +117,10 @@ _ROLE_BY_MODULE = {
     "bookingsite.admin.timeline": Role.FRONT_DESK,
     "bookingsite.admin.setup": Role.MANAGER,
     "bookingsite.admin.messages": Role.MANAGER,
+    "bookingsite.admin.reports": Role.MANAGER,
 }
-# The venue's home is everyone's; its reports (served beside the bookings) are managers'.
-_ROLE_BY_ENDPOINT = {"admin.venue_home": Role.FRONT_DESK, "admin.reports": Role.MANAGER}
+# The venue's home is everyone's.
+_ROLE_BY_ENDPOINT = {"admin.venue_home": Role.FRONT_DESK}
 
 
 def role_needed(endpoint: str | None) -> Role:

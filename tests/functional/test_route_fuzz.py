@@ -13,6 +13,7 @@ an exception into a 500 page, so the status is what tells."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -112,6 +113,8 @@ class Place:
     partner_id: int
     person_id: int
     invitation_id: int
+    # Another venue of the organisation: where a staff member may have a shift.
+    sibling_venue_id: int = 0
 
     def path_values(self) -> dict[str, str]:
         return {
@@ -127,6 +130,7 @@ class Place:
             "partner_id": str(self.partner_id),
             "person_id": str(self.person_id),
             "invitation_id": str(self.invitation_id),
+            "at_venue_id": str(self.sibling_venue_id),
             "venue_slug": self.venue_slug,
             "service_slug": self.service_slug,
             "token": self.token,
@@ -426,6 +430,7 @@ def app_settings(app_settings: dict) -> dict:
 def test_no_route_answers_a_server_error(app: Flask, clock: FrozenClock) -> None:
     venues = {venue.slug: venue for venue in demo.seed(clock.now())}
     key = new_key(clock, manage=True, venues=list(venues.values()))
+    sibling = venues["lumiere-marais"].id
     places = [
         make_place(app, venues["spreeblick-rooms"], "workspace-by-the-hour", (START, END), key),
         # Sydney: a day of the van runs from local midnight, 13:00Z.
@@ -437,6 +442,7 @@ def test_no_route_answers_a_server_error(app: Flask, clock: FrozenClock) -> None
             key,
         ),
     ]
+    places = [dataclasses.replace(place, sibling_venue_id=sibling) for place in places]
     db.session.commit()
     max_body = app.config["MAX_CONTENT_LENGTH"]
     assert max_body, "MAX_CONTENT_LENGTH bounds every body"
