@@ -42,18 +42,20 @@ def pair_times(venue_id: int) -> dict[int, int]:
 
 
 def _travel_times(venue_id: int) -> dict[int, timedelta]:
+    """One statement: the other venues of the organisation, each with its pair's row."""
     here = db.session.get(Venue, venue_id)
+    pair = sa.or_(
+        sa.and_(TravelTime.first_venue_id == venue_id, TravelTime.second_venue_id == Venue.id),
+        sa.and_(TravelTime.first_venue_id == Venue.id, TravelTime.second_venue_id == venue_id),
+    )
     others = db.session.execute(
-        sa.select(Venue.id, Venue.travel_buffer_minutes).where(
-            Venue.organisation_id == here.organisation_id, Venue.id != venue_id
-        )
+        sa.select(Venue.id, Venue.travel_buffer_minutes, TravelTime.minutes)
+        .outerjoin(TravelTime, pair)
+        .where(Venue.organisation_id == here.organisation_id, Venue.id != venue_id)
     ).all()
-    pairs = pair_times(venue_id)
     return {
-        other: timedelta(
-            minutes=travel_minutes(here.travel_buffer_minutes, theirs, pairs.get(other))
-        )
-        for other, theirs in others
+        other: timedelta(minutes=travel_minutes(here.travel_buffer_minutes, theirs, minutes))
+        for other, theirs, minutes in others
     }
 
 

@@ -330,6 +330,40 @@ def hold_text(segment: Segment, now: datetime) -> str:
     return hold_left_text(segment.expires_at, now)
 
 
+def hold_short(segment: Segment, now: datetime) -> str:
+    """A live hold's minutes left as its narrow bar shows them ("7 min"); the title and
+    the accessible name say "Hold — 7 min left"."""
+    if segment.expires_at is None:
+        return ""
+    left = minutes_left(segment.expires_at, now)
+    return ngettext("%(num)d min", "%(num)d min", left)
+
+
+@dataclass(frozen=True)
+class MoveTarget:
+    """Where the move form would put the booking: drawn on its lane as it is chosen."""
+
+    resource_id: int
+    start: datetime
+    left: float
+    width: float
+
+
+def move_target(booking: Booking, form: MoveForm, window: Window) -> MoveTarget | None:
+    """The move form's new place, when its date, time and resource say one."""
+    if not (form.day.data and form.at.data and isinstance(form.resource.data, int)):
+        return None
+    try:
+        start = to_utc(form.day.data, form.at.data, _move_zone(booking))
+    except (NonexistentTime, OverflowError, ValueError):
+        return None
+    here = {o.resource_id for o in booking.occupancies}
+    if start == booking.start_at and form.resource.data in here:
+        return None  # where it is: nothing to show
+    place = window.position(start, start + (booking.end_at - booking.start_at))
+    return MoveTarget(form.resource.data, start, *place) if place else None
+
+
 def day_text(summary: DaySummary, resource: Resource, zone: str, now: datetime) -> str:
     """A week's day of a lane in full, for its title and accessible name: the counts,
     then each booking and hold with its local times and customer."""
@@ -431,6 +465,10 @@ def timeline_page(
     chosen_position = scroll_at and window.position(scroll_at, scroll_at + timedelta(minutes=1))
     chosen_left = chosen_position[0] if chosen_position else None
     lanes = build_lanes(resources, window, now, zone)
+    form, moving = panel.get("move_form"), panel.get("booking")
+    target = (
+        move_target(moving, form, window) if form and moving and panel.get("is_active") else None
+    )
     if view == "week":
         add_days(lanes, window, zone)
     else:
@@ -455,8 +493,10 @@ def timeline_page(
         format_instant=format_instant,
         hold_text=hold_text,
         hold_left_text=hold_left_text,
+        hold_short=hold_short,
         short_name=short_name,
         day_text=day_text,
+        move_target=target,
         panel=panel.pop("panel", None),
         **panel,
     )
@@ -682,6 +722,7 @@ def timeline_book():
     service, variant_id = _chosen_offer(form.offer.data, services)
     now = utcnow()
     conflict = None
+    start = end = None
     try:
         chosen_range = _range(form, service, place, now)
         if chosen_range is None:
@@ -708,7 +749,7 @@ def timeline_book():
         )
     except DomainError as error:
         db.session.rollback()
-        if error.kind in (errors.SLOT_TAKEN, errors.SLOT_UNAVAILABLE):
+        if start is not None and error.kind in (errors.SLOT_TAKEN, errors.SLOT_UNAVAILABLE):
             place = db.session.get(Resource, place.id)
             length = (end or start + _length(service, variant_id)) - start
             conflict = conflict_on(
@@ -729,17 +770,17 @@ def timeline_book():
         return _new_panel(
             form, block, _venue_lanes(), status=error.status, day=form.day.data, conflict=conflict
         )
-    zone_name = g.venue.timezone
+    venue_zone = g.venue.timezone
     flash(
         _(
             "Booking %(reference)s for %(name)s on %(when)s is confirmed; the customer gets the confirmation by e-mail.",
             reference=booking.reference,
             name=form.name.data,
-            when=local_datetime(booking.start_at, zone_name, "short"),
+            when=local_datetime(booking.start_at, venue_zone, "short"),
         ),
         "success",
     )
-    day = booking.start_at.astimezone(ZoneInfo(zone_name)).date()
+    day = booking.start_at.astimezone(ZoneInfo(venue_zone)).date()
     return see_other(url_for("admin.timeline", date=day.isoformat(), view=_view()))
 
 

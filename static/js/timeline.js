@@ -27,7 +27,7 @@
     var name = el.querySelector(".lane-name");
     if (!track) { return; }
     var x = track.offsetLeft + track.offsetWidth * parseFloat(el.dataset.scrollLeft) / 100;
-    el.scrollLeft = Math.max(0, x - (name ? name.offsetWidth : 0) - 24);
+    el.scrollLeft = Math.max(0, x - (name ? name.offsetWidth : 0) - 36);
   }
 
   function instantAt(track, clientX) {
@@ -108,11 +108,21 @@
     var done = drag;
     drag = null;
     if (!done.moved) { return; }
-    swallowClick = true; // the click that ends a drag opens nothing by itself
+    // The click that ends a drag (if it lands where it began) opens nothing by itself.
+    swallowClick = true;
+    window.setTimeout(function () { swallowClick = false; }, 0);
     var now = instantAt(done.track, event.clientX);
     var from = Math.floor(Math.min(done.from, now) / SNAP) * SNAP;
     var to = Math.ceil(Math.max(done.from, now) / SNAP) * SNAP;
     choose(done.track, from, to > from ? to : from + SNAP);
+  });
+
+  // A free range is a link: dragging across it selects time, never drags the link away.
+  document.addEventListener("dragstart", function (event) {
+    if (event.target.closest && event.target.closest(".view-day .lane-track")) { event.preventDefault(); }
+  });
+  document.addEventListener("pointercancel", function () {
+    if (drag) { drag = null; }
   });
 
   // A pointer's click on a free range opens the panel at the clicked quarter hour (an

@@ -225,3 +225,32 @@ def test_a_bad_request_changes_nothing(app, court):
     assert error.code == "VALIDATION_ERROR" and "resourceId" in error.fields
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BookingEvent)) == 0
+
+
+def test_the_history_columns_migrate_up_and_down(empty_database: str) -> None:
+    """a2d4f6b8c031 adds the from/to columns in place and drops them again (on both
+    databases); events recorded before it keep no from/to."""
+    from flask_migrate import downgrade, upgrade
+
+    from bookingsite import create_app
+
+    columns = {
+        "previous_start_at",
+        "previous_end_at",
+        "previous_resources",
+        "new_start_at",
+        "new_end_at",
+        "new_resources",
+    }
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade(revision="a2d4f6b8c031")
+        with db.engine.connect() as connection:
+            found = {c["name"] for c in sa.inspect(connection).get_columns("booking_events")}
+            assert columns <= found
+        downgrade(revision="f1c3a5e7b924")
+        with db.engine.connect() as connection:
+            found = {c["name"] for c in sa.inspect(connection).get_columns("booking_events")}
+            assert not columns & found and {"action", "note"} <= found
+        upgrade(revision="a2d4f6b8c031")
+        db.engine.dispose()

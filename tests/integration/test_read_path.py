@@ -155,7 +155,10 @@ def test_queries_per_request_do_not_grow_with_days_or_resources(app, with_staff)
         return len(statements), req
 
     def cold_and_warm(service_id: int, days: int) -> tuple[tuple[int, int], engine.Request]:
+        # What a process keeps of the set-up: the service's graph, and for staff the
+        # travel times of its venue.
         app.extensions["service_setups"].clear()
+        app.extensions["travel_times"].clear()
         cold, cold_req = counted(service_id, days)
         warm, warm_req = counted(service_id, days)
         assert warm_req == cold_req

@@ -28,7 +28,7 @@ from bookingsite.models import (
     Role,
 )
 from tests.factories import make_organisation, make_resource, make_venue
-from tests.functional.admin.conftest import MONDAY_10, PASSWORD, World, log_in, url
+from tests.functional.admin.conftest import MONDAY_10, World, log_in, url
 
 # The actions write through the booking service: on both databases.
 pytestmark = pytest.mark.usefixtures("backend")
@@ -201,7 +201,9 @@ def test_each_role_takes_a_booking_by_phone(desk, world, app):
     )
     assert confirmation.recipient == "grace@example.com"
     flash = page(desk.get(response.headers["Location"]))
-    assert f"Booking {booking.reference} for Grace Hopper on 02/03/2026, 13:00 is confirmed" in flash
+    assert (
+        f"Booking {booking.reference} for Grace Hopper on 02/03/2026, 13:00 is confirmed" in flash
+    )
 
 
 def test_each_role_blocks_a_range(desk, world):
@@ -476,14 +478,18 @@ def test_outside_the_hours_needs_an_override_and_its_reason_is_recorded(admin, w
     response = book(admin, world, at="21:00", override="y", override_reason="Late team event")
     assert response.status_code == 303
     (booking,) = phone_bookings()
-    (event,) = db.session.scalars(sa.select(BookingEvent).where(BookingEvent.booking_id == booking.id))
+    (event,) = db.session.scalars(
+        sa.select(BookingEvent).where(BookingEvent.booking_id == booking.id)
+    )
     assert (event.action, event.overridden_rule, event.note, event.manager_id) == (
         "phone",
         "closed",
         "Late team event",
         world.manager.id,
     )
-    detail = page(admin.get(url("admin.booking_detail", venue_id=world.venue.id, booking_id=booking.id)))
+    detail = page(
+        admin.get(url("admin.booking_detail", venue_id=world.venue.id, booking_id=booking.id))
+    )
     assert "Booked by phone" in detail and "Overrode: closed at that time" in detail
     assert "Late team event" in detail
 
@@ -517,6 +523,32 @@ def test_a_service_by_the_hour_takes_its_end_time(admin, world):
     assert booking.end_at - booking.start_at == timedelta(hours=2, minutes=15)
 
 
+def test_a_rental_by_the_day_takes_its_last_day(admin, world):
+    from bookingsite.models import DurationMode
+    from tests.factories import make_service
+
+    daily = make_service(
+        [world.room],
+        slug="by-day",
+        name="Room by the day",
+        duration_mode=DurationMode.DAILY,
+        min_days=1,
+        max_days=3,
+    )
+    before = state()
+    # Monday has Ada's booking: the days from Monday are not free in a row.
+    response = book(admin, world, offer=str(daily.id), day="2026-03-02", last_day="2026-03-03")
+    assert response.status_code == 422
+    assert "These days are not free in a row on alpha room." in field_errors(page(response))
+    assert state() == before
+    response = book(admin, world, offer=str(daily.id), day="2026-03-03", last_day="2026-03-04")
+    assert response.status_code == 303
+    days = sorted(phone_bookings(), key=lambda b: b.start_at)
+    # Open 08:00-20:00: a linked booking per day, each its day's opening hours in Berlin.
+    assert [(b.start_at.hour, b.end_at.hour) for b in days] == [(7, 19), (7, 19)]
+    assert days[0].group_id is not None and days[0].group_id == days[1].group_id
+
+
 # htmx: the partial with its message, or a redirect ----------------------------------
 
 
@@ -533,9 +565,7 @@ def test_htmx_gets_the_region_back_on_error_and_a_redirect_on_success(admin, wor
 
 
 def test_every_action_is_a_real_form_that_htmx_enhances(admin, world):
-    html = page(
-        admin.get(url("admin.timeline_new", venue_id=world.venue.id, date="2026-03-02"))
-    )
+    html = page(admin.get(url("admin.timeline_new", venue_id=world.venue.id, date="2026-03-02")))
     for endpoint in ("admin.timeline_book", "admin.timeline_block"):
         action = url(endpoint, venue_id=world.venue.id, date="2026-03-02", view="day")
         assert f'method="post" action="{action}" hx-post="{action}" hx-target="#timeline"' in html
@@ -579,7 +609,8 @@ def test_live_holds_show_the_minutes_they_have_left(admin, world, clock):
     assert "Hold — 10 min left" in html
     clock.advance(timedelta(minutes=3, seconds=20))
     html = page(admin.get(url("admin.timeline", venue_id=world.venue.id, date="2026-03-02")))
-    assert "Hold — 7 min left</strong> · Jean Valjean" in html
+    assert 'title="Hold — 7 min left · Jean Valjean · 13:00–14:00"' in html
+    assert '<strong class="hold-left">7 min</strong> Jean Valjean' in html
     clock.advance(timedelta(minutes=7))
     html = page(admin.get(url("admin.timeline", venue_id=world.venue.id, date="2026-03-02")))
     assert "Jean Valjean" not in html
@@ -601,7 +632,8 @@ def test_the_week_labels_each_day_with_a_count_and_a_short_name(admin, world):
     (cell,) = re.findall(r'<li class="day-cell[^"]*"[^>]*>.*?</li>', html)
     assert '<span class="day-count">3</span> <span class="day-name">Ada</span>' in cell
     title = re.search(r'title="([^"]+)"', cell).group(1)
-    assert title == re.search(r'aria-label="([^"]+)"', cell).group(1)
+    # The accessible name starts with what is seen, then says it all (as the title does).
+    assert f'<span class="visually-hidden"> — {title}</span>' in cell
     assert title.startswith("Mon 2 Mar, alpha room: 3 bookings. 10:00–11:00 Ada Lovelace;")
     assert "13:00–14:00 Bartholomew Featherstonehaugh" in title
     day_view = url("admin.timeline", venue_id=world.venue.id, date="2026-03-02", view="day")
@@ -692,5 +724,25 @@ def test_a_move_past_the_deadline_records_who_and_why(admin, world, clock):
     assert "→ to 02/03/2026, 12:30–13:30 on alpha room" in detail
 
 
-def test_log_in_password_is_the_fixtures(world):
-    assert PASSWORD  # the admin fixture's manager logs in with it
+# With CSRF on, as in production: the panel's forms carry their own token ------------
+
+
+class TestWithCsrf:
+    @pytest.fixture
+    def csrf_enabled(self) -> bool:
+        return True
+
+    def test_the_prefixed_forms_post_with_their_token_and_without_it_change_nothing(
+        self, client, world
+    ):
+        from tests.functional.admin.test_csrf import logged_in
+
+        logged_in(client, world)
+        panel = page(client.get(url("admin.timeline_new", venue_id=world.venue.id)))
+        token = re.search(r'name="phone-csrf_token" type="hidden" value="([^"]+)"', panel)
+        before = state()
+        assert book(client, world).status_code == 400  # no token: refused
+        assert state() == before
+        response = book(client, world, csrf_token=token.group(1))
+        assert response.status_code == 303
+        assert len(phone_bookings()) == 1
