@@ -310,9 +310,13 @@ def total(spans: list[Span]) -> timedelta:
     return sum((end - start for start, end in spans), timedelta())
 
 
-def open_spans(resource: Resource, first: date, last: date) -> list[Span]:
-    """The resource's working time on the local dates first..last (its own zone)."""
-    return engine.open_spans(engine.working_periods(working_hours(resource), first, last))
+def open_spans(
+    resource: Resource, first: date, last: date, *, venue: Venue | None = None
+) -> list[Span]:
+    """The resource's working time on the local dates first..last (its own zone), or a
+    visiting staff member's shifts at `venue`."""
+    hours = working_hours(resource, venue)
+    return engine.open_spans(engine.working_periods(hours, first, last))
 
 
 def utilisation(

@@ -69,7 +69,9 @@ from bookingsite.models import (
     Resource,
     ResourceKind,
     Service,
+    Venue,
 )
+from bookingsite.staff import travel_times, visiting_staff
 from bookingsite.web import render_page, see_other
 
 ONE_DAY = timedelta(days=1)
@@ -81,6 +83,8 @@ class SegmentKind(StrEnum):
     CLOSED = "closed"
     BLOCK = "block"
     BUFFER = "buffer"
+    TRAVEL = "travel"  # a shared staff member on the way to or from another venue
+    ELSEWHERE = "elsewhere"  # ...and booked there (the other venue's, not shown here)
     HOLD = "hold"
     BOOKING = "booking"
 
@@ -209,11 +213,17 @@ def _complement(spans: list[Span], window: Window) -> list[Span]:
     return gaps
 
 
-def build_lanes(resources: list[Resource], window: Window, now: datetime, zone: str) -> list[Lane]:
+def build_lanes(
+    resources: list[Resource], window: Window, now: datetime, venue: Venue
+) -> list[Lane]:
     """Everything that takes time on each resource in the window, as positioned segments.
-    A constant number of queries whatever the number of resources."""
+    A staff member shared with other venues shows its time booked there (not whose) and
+    the travel time kept free around it. A constant number of queries whatever the
+    number of resources."""
     lanes = {r.id: Lane(r) for r in resources}
     ids = list(lanes)
+    travel = travel_times(venue.id) if any(r.is_staff for r in resources) else {}
+    reach = max(travel.values(), default=timedelta(0))
 
     def add(
         rid: int,
@@ -232,7 +242,8 @@ def build_lanes(resources: list[Resource], window: Window, now: datetime, zone: 
 
     day_before, day_after = window.first - timedelta(days=1), window.last + timedelta(days=1)
     for resource in resources:
-        for start, end in _complement(open_spans(resource, day_before, day_after), window):
+        working = open_spans(resource, day_before, day_after, venue=venue)
+        for start, end in _complement(working, window):
             add(resource.id, SegmentKind.CLOSED, start, end, _("closed"))
 
     allocations = db.session.scalars(
@@ -262,13 +273,27 @@ def build_lanes(resources: list[Resource], window: Window, now: datetime, zone: 
         .join(Booking, Booking.id == Occupancy.booking_id)
         .where(
             Occupancy.resource_id.in_(ids),
-            Occupancy.start_at < window.end,
-            Occupancy.end_at > window.start,
+            Occupancy.start_at < window.end + reach,
+            Occupancy.end_at > window.start - reach,
             Booking.is_active_at(now),
         )
     )
     for occupancy, booking in occupied:
         rid = occupancy.resource_id
+        if booking.venue_id != venue.id:
+            elsewhere = _("At %(venue)s", venue=db.session.get(Venue, booking.venue_id).name)
+            gap = travel.get(booking.venue_id, timedelta(0))
+            add(rid, SegmentKind.ELSEWHERE, occupancy.start_at, occupancy.end_at, elsewhere)
+            if gap:
+                add(
+                    rid,
+                    SegmentKind.TRAVEL,
+                    occupancy.start_at - gap,
+                    occupancy.start_at,
+                    _("travel"),
+                )
+                add(rid, SegmentKind.TRAVEL, occupancy.end_at, occupancy.end_at + gap, _("travel"))
+            continue
         if occupancy.start_at < booking.start_at:
             add(rid, SegmentKind.BUFFER, occupancy.start_at, booking.start_at, _("buffer"))
         if booking.end_at < occupancy.end_at:
@@ -284,10 +309,13 @@ def build_lanes(resources: list[Resource], window: Window, now: datetime, zone: 
     return list(lanes.values())
 
 
-def add_gaps(lanes: list[Lane], window: Window) -> None:
+def add_gaps(lanes: list[Lane], window: Window, venue: Venue) -> None:
     """Each lane's free ranges: the window's time that nothing takes (closed time, blocks,
-    buffers, holds and bookings all count as taken). What a manager selects to book."""
+    buffers, holds and bookings all count as taken). What a manager selects to book. A
+    visiting staff member's own venue books and blocks it: it has none here."""
     for lane in lanes:
+        if lane.resource.venue_id != venue.id:
+            continue
         taken = sorted((s.start, s.end) for s in lane.segments)
         for start, end in _complement(taken, window):
             place = window.position(start, end)
@@ -414,13 +442,13 @@ def _view() -> str:
 
 
 def _venue_lanes() -> list[Resource]:
-    return list(
-        db.session.scalars(
-            sa.select(Resource)
-            .where(Resource.venue_id == g.venue.id, Resource.active)
-            .order_by(Resource.kind == ResourceKind.STAFF, Resource.name)
-        )
+    """The venue's resources, places first, then staff visiting from other venues."""
+    own = db.session.scalars(
+        sa.select(Resource)
+        .where(Resource.venue_id == g.venue.id, Resource.active)
+        .order_by(Resource.kind == ResourceKind.STAFF, Resource.name)
     )
+    return [*own, *visiting_staff(g.venue)]
 
 
 def _scroll_to(lanes: list[Lane], now_left: float | None, chosen: float | None) -> float:
@@ -464,7 +492,7 @@ def timeline_page(
     now_left = now_position[0] if now_position else None
     chosen_position = scroll_at and window.position(scroll_at, scroll_at + timedelta(minutes=1))
     chosen_left = chosen_position[0] if chosen_position else None
-    lanes = build_lanes(resources, window, now, zone)
+    lanes = build_lanes(resources, window, now, venue)
     form, moving = panel.get("move_form"), panel.get("booking")
     target = (
         move_target(moving, form, window) if form and moving and panel.get("is_active") else None
@@ -472,7 +500,7 @@ def timeline_page(
     if view == "week":
         add_days(lanes, window, zone)
     else:
-        add_gaps(lanes, window)
+        add_gaps(lanes, window, venue)
     return render_page(
         "admin/timeline.html",
         "admin/_timeline.html",

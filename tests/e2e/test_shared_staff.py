@@ -1,8 +1,9 @@
 """Seed 002's shared therapist as the demo's owner sees it, in Chromium on a phone in New
 York (the spas are in Paris): Claire's shifts at the Marais on her hours page, the
 Marais' massage drawing on her, and a duo there that takes Sophie and Claire — offered
-only once Claire has had the travel time after her booking at the hotel spa. axe on
-each admin page; screenshots shared-staff-*.png."""
+only once Claire has had the travel time after her booking at the hotel spa. The Marais'
+timeline shows where Claire is and her travel. axe on each admin page; screenshots
+shared-staff-*.png."""
 
 from __future__ import annotations
 
@@ -116,5 +117,16 @@ def test_the_owner_sees_a_therapist_shared_by_two_spas(browser: Browser, site):
         # An English page writes 12-hour times, and the visitor's own (New York) below.
         assert texts and re.match(r"3:30\s?PM\s+9:30\s?AM your time", texts[0]), texts
         page.screenshot(path=str(SCREENSHOTS / "shared-staff-duo-times-phone.png"), full_page=True)
+
+        # The Marais' timeline that day, on a desktop: Claire's lane says where she is
+        # and keeps the travel either side free.
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(site.url + path(app, "admin.timeline", venue_id=ids["marais"], date="2026-03-07"))
+        lane = page.locator(".lane-track[aria-label='Claire']")
+        expect(lane.locator(".seg-elsewhere")).to_contain_text("At Hôtel Lumière Spa")
+        expect(lane.locator(".seg-travel")).to_have_count(2)
+        expect(page.get_by_text("from Hôtel Lumière Spa")).to_be_visible()
+        assert _serious(page) == []
+        page.screenshot(path=str(SCREENSHOTS / "shared-staff-timeline.png"), full_page=True)
     finally:
         context.close()

@@ -6,7 +6,7 @@ organisation gets a massage service. The clock stands at Sunday 1 March 2026."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -175,3 +175,43 @@ def test_only_owners_set_travel_times(client, group, role):
     travel = url("admin.venue_travel_times", venue_id=group.home.id)
     assert client.post(travel, data={f"venue_{group.sibling.id}": "25"}).status_code == 403
     assert _pair() is None
+
+
+def test_the_other_venue_s_timeline_shows_her_time_elsewhere_and_the_way_there(app, group):
+    """The sibling's timeline has a lane for the visiting therapist: her booking at the
+    home venue as "At …" (not whose), the travel time either side, and no free time to
+    book or block there (her own venue does that)."""
+    from bookingsite.admin.timeline import SegmentKind, build_lanes, window_for
+    from bookingsite.booking import service as booking_service
+    from bookingsite.booking.service import Customer, HoldRequest
+    from bookingsite.staff import set_shift, set_travel_time
+
+    claire = db.session.get(Resource, group.claire.id)
+    set_shift(claire, group.sibling, {"tue": [["08:00", "18:00"]]})
+    set_travel_time(group.home, group.sibling, 20)
+    home_massage = make_service(
+        [make_resource(group.home, name="Home cabin"), claire],
+        required_skills=["massage"],
+        grid_step_minutes=60,
+    )
+    start = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)  # Tuesday 10:00 in Berlin
+    held = booking_service.hold(HoldRequest(service_id=home_massage.id, start=start))
+    booking_service.confirm(held.id, Customer(name="Ada Secret", email="ada@example.test"))
+
+    window = window_for(date(2026, 3, 3), "day", "Europe/Berlin")
+    (lane,) = build_lanes([claire], window, datetime(2026, 3, 1, tzinfo=UTC), group.sibling)
+    taken = {(s.kind, s.start, s.end) for s in lane.segments if s.kind != SegmentKind.CLOSED}
+    minutes = timedelta(minutes=20)
+    assert taken == {
+        (SegmentKind.ELSEWHERE, start, start + timedelta(hours=1)),
+        (SegmentKind.TRAVEL, start - minutes, start),
+        (SegmentKind.TRAVEL, start + timedelta(hours=1), start + timedelta(hours=1) + minutes),
+    }
+    create_manager("desk@example.com", "a desk password", [group.sibling], role=Role.FRONT_DESK)
+    desk = app.test_client()
+    log_in(desk, "desk@example.com", "a desk password")
+    timeline = url("admin.timeline", venue_id=group.sibling.id, date="2026-03-03")
+    page_text = page(desk.get(timeline))
+    assert f"At {group.home.name}" in page_text and "travel" in page_text
+    assert "Ada Secret" not in page_text
+    assert f"from {group.home.name}" in page_text

@@ -98,7 +98,7 @@ def test_fall_back_day_has_25_hours_and_2am_twice(admin, world):
 def test_opening_hours_follow_the_wall_clock_on_dst_days(app, world):
     """The room opens 08:00-20:00 local: on 29 March that is 06:00-18:00Z, not 07:00Z."""
     window = window_for(date(2026, 3, 29), "day", "Europe/Berlin")
-    (lane,) = build_lanes([world.room], window, MONDAY_10, "Europe/Berlin")
+    (lane,) = build_lanes([world.room], window, MONDAY_10, world.venue)
     closed = [(s.start, s.end) for s in lane.segments if s.kind == SegmentKind.CLOSED]
     assert closed == [
         (window.start, datetime(2026, 3, 29, 6, tzinfo=UTC)),
@@ -116,7 +116,7 @@ def test_recurring_blocks_appear_on_each_matching_day(app, world):
         weekdays=[0, 2],
     )
     window = window_for(date(2026, 3, 4), "week", "Europe/Berlin")
-    (lane,) = build_lanes([world.room], window, MONDAY_10, "Europe/Berlin")
+    (lane,) = build_lanes([world.room], window, MONDAY_10, world.venue)
     lunches = [s.start for s in lane.segments if s.label == "Lunch"]
     assert lunches == [
         datetime(2026, 3, 2, 11, 30, tzinfo=UTC),
