@@ -236,7 +236,7 @@ def _detail(
         .where(BookingEvent.booking_id == booking.id)
         .order_by(BookingEvent.at, BookingEvent.id)
     ).all()
-    move_form = move_form or _move_form(booking, formdata=None)
+    move_form = move_form or move_form_for(booking, formdata=None)
     cancel_form = cancel_form or CancelForm(formdata=None)
     # Past the customer's deadline a manager may still cancel, with a reason; the booking
     # service decides that (and says so on the note), the page only asks for it up front.
@@ -279,7 +279,7 @@ def _reason(code: str | None) -> Reason | None:
         return None
 
 
-def _move_form(booking: Booking, **kwargs) -> MoveForm:
+def move_form_for(booking: Booking, **kwargs) -> MoveForm:
     form = MoveForm(**kwargs)
     places = [r for r in booking.service.resources if not r.is_staff]
     form.resource.choices = [SelectChoice(r.id, r.name) for r in places]
@@ -326,7 +326,7 @@ def booking_cancel(booking_id: int):
     return redirect(url_for("admin.booking_detail", booking_id=booking_id))
 
 
-def _move_zone(booking: Booking) -> str:
+def move_zone(booking: Booking) -> str:
     """The zone a manager's new date and time are read in: the booking's place's."""
     return booking.service.resources[0].zone if booking.service.resources else g.venue.timezone
 
@@ -383,7 +383,7 @@ def move_conflict(
         start - timedelta(minutes=booking.buffer_before_minutes),
         end + timedelta(minutes=booking.buffer_after_minutes),
         error,
-        zone=_move_zone(booking),
+        zone=move_zone(booking),
         excluding=booking.id,
     )
 
@@ -446,13 +446,13 @@ def conflict_on(
             )
         ):
             conflict.blocks.append(allocation)
-    move_zone = ZoneInfo(zone)
+    alternatives_zone = ZoneInfo(zone)
     for text in error.extra.get("alternatives", []):
         try:
             instant = datetime.fromisoformat(text)
         except (TypeError, ValueError):
             continue
-        local = instant.astimezone(move_zone)
+        local = instant.astimezone(alternatives_zone)
         conflict.alternatives.append(
             Alternative(instant, local.date(), local.time().replace(tzinfo=None))
         )
@@ -497,10 +497,10 @@ def try_move(booking: Booking, form: MoveForm) -> MoveOutcome:
     it."""
     booking_id = booking.id
     valid = form.validate_on_submit()
-    if not (alternative_chosen(form, _move_zone(booking)) and valid):
+    if not (alternative_chosen(form, move_zone(booking)) and valid):
         return MoveOutcome(status=422)
     try:
-        start = to_utc(form.day.data, form.at.data, _move_zone(booking))
+        start = to_utc(form.day.data, form.at.data, move_zone(booking))
     except NonexistentTime:
         form.at.errors.append(_("This time does not exist that day: the clocks go forward."))
         return MoveOutcome(status=422)
@@ -538,7 +538,7 @@ def try_move(booking: Booking, form: MoveForm) -> MoveOutcome:
 @bp.post("/venues/<int:venue_id>/bookings/<int:booking_id>/move")
 def booking_move(booking_id: int):
     booking = venue_booking(booking_id)
-    form = _move_form(booking)
+    form = move_form_for(booking)
     reference = booking.reference
     outcome = try_move(booking, form)
     if not outcome.done:

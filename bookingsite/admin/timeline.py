@@ -32,11 +32,11 @@ from bookingsite import errors
 from bookingsite.admin import bp
 from bookingsite.admin.bookings import (
     MoveConflict,
-    _move_form,
-    _move_zone,
     alternative_chosen,
     conflict_on,
     kept_service_name,
+    move_form_for,
+    move_zone,
     recurring_block,
     shown_status,
     try_cancel,
@@ -382,7 +382,7 @@ def move_target(booking: Booking, form: MoveForm, window: Window) -> MoveTarget 
     if not (form.day.data and form.at.data and isinstance(form.resource.data, int)):
         return None
     try:
-        start = to_utc(form.day.data, form.at.data, _move_zone(booking))
+        start = to_utc(form.day.data, form.at.data, move_zone(booking))
     except (NonexistentTime, OverflowError, ValueError):
         return None
     here = {o.resource_id for o in booking.occupancies}
@@ -879,7 +879,7 @@ def _booking_panel(
         panel="booking",
         booking=booking,
         is_active=booking.is_active_at(now),
-        move_form=move_form or _move_form(booking, formdata=None),
+        move_form=move_form or move_form_for(booking, formdata=None),
         cancel_form=cancel_form,
         cancel_needs_reason=needs_reason,
         cancel_terms=cancel_terms(booking.cancel_cutoff_hours),
@@ -894,14 +894,14 @@ def timeline_booking(booking_id: int):
     """A booking's panel: move it (to the resource and start it was clicked to, when the
     URL says: `resource`, `from`) or cancel it."""
     booking = venue_booking(booking_id)
-    form = _move_form(booking, formdata=None)
+    form = move_form_for(booking, formdata=None)
     resource = _resource_arg(_venue_lanes())
     if resource is not None and resource.id in {choice.value for choice in form.resource.choices}:
         form.resource.data = resource.id
     start = _instant_arg("from")
     day = None
     if start is not None:
-        local = start.astimezone(ZoneInfo(_move_zone(booking)))
+        local = start.astimezone(ZoneInfo(move_zone(booking)))
         form.day.data, form.at.data = local.date(), local.time().replace(tzinfo=None)
         if _view() == "day":
             day = clamp_day(start.astimezone(ZoneInfo(g.venue.timezone)).date())
@@ -911,7 +911,7 @@ def timeline_booking(booking_id: int):
 @bp.post("/venues/<int:venue_id>/timeline/bookings/<int:booking_id>/move")
 def timeline_move(booking_id: int):
     booking = venue_booking(booking_id)
-    form = _move_form(booking)
+    form = move_form_for(booking)
     reference = booking.reference
     outcome = try_move(booking, form)
     if not outcome.done:
