@@ -123,9 +123,3 @@ def visiting_staff(venue: Venue) -> list[Resource]:
             .order_by(Resource.name)
         )
     )
-
-
-def staff_for_services(venue: Venue) -> list[Resource]:
-    """The staff a service of `venue` may draw on: its own and those visiting."""
-    own = [r for r in venue.resources if r.is_staff and r.active]
-    return sorted(own + visiting_staff(venue), key=lambda r: r.name.casefold())
