@@ -202,7 +202,10 @@ def get_venue(venue_id: int) -> s.VenueOut:
     return present.venue(access.venue(venue_id))
 
 
-VENUE_COLUMNS = {name: name for name in s.VenuePatch.model_fields} | {"locale": "default_locale"}
+# The patch's fields that are the venue's own columns (travel times are rows of their own).
+VENUE_COLUMNS = {name: name for name in s.VenuePatch.model_fields if name != "travel_times"} | {
+    "locale": "default_locale"
+}
 
 
 @operation(
